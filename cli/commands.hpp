@@ -1,0 +1,17 @@
+#pragma once
+// The subcommands of `herald`. Each returns the process exit code:
+// 0 success, 1 errors in the user's input, 2 usage or I/O errors.
+
+#include <string>
+#include <vector>
+
+namespace herald::cli {
+
+using Args = std::vector<std::string>;
+
+int runCheck(const Args& args);
+
+/// Help text of one command, or of all.
+std::string helpText(const std::string& command);
+
+}  // namespace herald::cli
