@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Golden tests: each CASE.herald in a directory has CASE.expected, the exact output of
+`herald check CASE.herald` run from that directory (plus CASE.args when it exists: extra
+arguments, one line). Prints a diff for every case that differs; --update rewrites the
+expected files (review every rewritten file by eye before committing)."""
+import argparse
+import difflib
+import os
+import subprocess
+import sys
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--herald", required=True, help="path to the herald binary")
+    ap.add_argument("--dir", required=True, help="directory of golden cases")
+    ap.add_argument("--command", default="check", help="herald subcommand to run")
+    ap.add_argument("--update", action="store_true", help="rewrite the .expected files")
+    ap.add_argument("cases", nargs="*", help="only these case names")
+    args = ap.parse_args()
+
+    herald = os.path.abspath(args.herald)
+    names = sorted(f[:-7] for f in os.listdir(args.dir) if f.endswith(".herald"))
+    if args.cases:
+        names = [n for n in names if n in args.cases]
+    failed = []
+    for name in names:
+        extra = []
+        args_file = os.path.join(args.dir, name + ".args")
+        if os.path.exists(args_file):
+            with open(args_file, encoding="utf-8") as f:
+                extra = f.read().split()
+        cmd = [herald, args.command, name + ".herald"] + extra
+        env = dict(os.environ, NO_COLOR="1")
+        try:
+            proc = subprocess.run(cmd, cwd=args.dir, capture_output=True, timeout=30, env=env)
+        except subprocess.TimeoutExpired:
+            failed.append(name)
+            print(f"FAIL {name}: timed out")
+            continue
+        out = proc.stdout.decode("utf-8", "replace")
+        if proc.stderr:
+            out += "--- stderr\n" + proc.stderr.decode("utf-8", "replace")
+        out += f"--- exit {proc.returncode}\n"
+        expected_path = os.path.join(args.dir, name + ".expected")
+        if args.update:
+            with open(expected_path, "w", encoding="utf-8") as f:
+                f.write(out)
+            continue
+        expected = open(expected_path, encoding="utf-8").read() if os.path.exists(expected_path) else None
+        if expected != out:
+            failed.append(name)
+            print(f"FAIL {name}")
+            diff = difflib.unified_diff((expected or "").splitlines(True), out.splitlines(True),
+                                        "expected", "actual")
+            sys.stdout.writelines(diff)
+    if args.update:
+        print(f"updated {len(names)} cases in {args.dir}; review them by eye")
+        return 0
+    print(f"{len(names) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
