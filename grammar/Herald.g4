@@ -11,6 +11,20 @@ grammar Herald;
   }
 }
 
+@parser::members {
+  // A declaration word followed by a name (`segment b`, `campaign x`, `customer {`) starts a new
+  // declaration; it is never a name inside an expression. Without this, `segment a = age >=`
+  // followed by a new line `segment b = ...` would read `segment` as a name and lose `b`.
+  bool declarationAhead() {
+    size_t t1 = _input->LA(1), t2 = _input->LA(2);
+    bool word = t1 == PACK || t1 == TIMEZONE || t1 == CUSTOMER || t1 == CONST || t1 == LET || t1 == SEGMENT ||
+                t1 == OFFER || t1 == CHANNEL || t1 == POLICY || t1 == CAMPAIGN || t1 == ACTIVITY ||
+                t1 == RESPONSE || t1 == EVENT;
+    bool next = t2 == IDENT || (t2 >= PACK && t2 <= LEAD) || t2 == LBRACE || t2 == STRING;
+    return word && next;
+  }
+}
+
 // ---------------------------------------------------------------- file and header
 file        : header? timezone? decl* EOF ;
 header      : PACK ident ;
@@ -124,9 +138,9 @@ postfix    : primary (DOT ident)* ;
 primary
   : literal                                            # literalExpr
   | NOW                                                # nowExpr
-  | EVENT                                              # eventExpr
+  | {!declarationAhead()}? EVENT                       # eventExpr
   | ident '(' callArgs? ')'                            # callExpr
-  | ident                                              # nameExpr
+  | {!declarationAhead()}? ident                       # nameExpr
   | '(' expr ')'                                       # parenExpr
   | '[' (expr (',' expr)*)? ']'                        # listExpr
   ;

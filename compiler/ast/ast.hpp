@@ -108,7 +108,8 @@ struct Decl {
   DeclKind kind;
   Ref name;   // customer: "customer"; response: the event type
   Span span;  // the whole declaration
-  bool used = false;  // set by sema for unused-warnings
+  bool used = false;    // set by sema for unused-warnings
+  bool broken = false;  // the parser recovered from a syntax error inside it
   explicit Decl(DeclKind k) : kind(k) {}
   virtual ~Decl() = default;
 };

@@ -70,7 +70,8 @@ std::unique_ptr<Pack> AstBuilder::buildPack(P::FileContext* ctx) {
   if (auto* h = ctx->header()) {
     pack->name = refOf(h->ident());
   } else {
-    Span at = ctx->getStart() ? spanOf(ctx->getStart()) : Span{input_.file, 0, 0};
+    Span at = spanOf(ctx->getStart());
+    if (!at.valid()) at = Span{input_.file, 0, 0};
     diags_.report(DiagCode::MissingPack, at, "a pack must start with `pack NAME`");
   }
   if (auto* tz = ctx->timezone(); tz && tz->STRING())
@@ -82,8 +83,27 @@ std::unique_ptr<Pack> AstBuilder::buildPack(P::FileContext* ctx) {
 
 ExprPtr AstBuilder::buildExprOnly(P::ExprOnlyContext* ctx) { return ctx ? expr(ctx->expr()) : errorExpr({}); }
 
+namespace {
+
+// True when the parser recovered from an error somewhere inside `tree`.
+bool hasSyntaxError(antlr4::tree::ParseTree* tree) {
+  if (dynamic_cast<antlr4::tree::ErrorNode*>(tree)) return true;
+  if (auto* ctx = dynamic_cast<antlr4::ParserRuleContext*>(tree); ctx && ctx->exception) return true;
+  for (auto* child : tree->children)
+    if (hasSyntaxError(child)) return true;
+  return false;
+}
+
+}  // namespace
+
 std::unique_ptr<Decl> AstBuilder::decl(P::DeclContext* ctx) {
   if (!ctx) return nullptr;
+  std::unique_ptr<Decl> d = declOf(ctx);
+  if (d) d->broken = hasSyntaxError(ctx);
+  return d;
+}
+
+std::unique_ptr<Decl> AstBuilder::declOf(P::DeclContext* ctx) {
   if (auto* c = ctx->customerDecl())
     return schema(DeclKind::Customer, Ref{"customer", spanOf(c->CUSTOMER())}, c->fieldDecl(), c);
   if (auto* c = ctx->eventDecl()) return schema(DeclKind::Event, refOf(c->ident()), c->fieldDecl(), c);

@@ -34,6 +34,7 @@ class AstBuilder {
 
   // declarations
   std::unique_ptr<Decl> decl(HeraldParser::DeclContext* ctx);
+  std::unique_ptr<Decl> declOf(HeraldParser::DeclContext* ctx);
   std::unique_ptr<Decl> schema(DeclKind kind, Ref name, const std::vector<HeraldParser::FieldDeclContext*>& fields,
                                antlr4::ParserRuleContext* ctx);
   TypeRef typeRef(HeraldParser::TypeRefContext* ctx);

@@ -110,7 +110,7 @@ class ErrorCollector : public antlr4::BaseErrorListener {
     std::vector<std::string> items;
     for (size_t type : set.toList()) {
       if (name && isContextualKeyword(type)) continue;
-      if (literal && (type >= HeraldLexer::TIMESTAMP && type <= HeraldLexer::RAW_STRING)) continue;
+      if (literal && (type >= HeraldLexer::TIMESTAMP && type <= HeraldLexer::STRING)) continue;
       if (literal && (type == HeraldLexer::TRUE || type == HeraldLexer::FALSE || type == HeraldLexer::NOW ||
                       type == HeraldLexer::EVENT || type == HeraldLexer::LPAREN ||
                       type == HeraldLexer::LBRACK || type == HeraldLexer::MINUS || type == HeraldLexer::IDENT ||
@@ -163,6 +163,7 @@ std::vector<std::unique_ptr<antlr4::Token>> lexTokens(HeraldLexer& lexer, const 
     if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
     out.push_back(std::move(token));
   }
+  out.push_back(lexer.nextToken());  // the EOF token: ListTokenSource cannot make one from an empty list
   return out;
 }
 

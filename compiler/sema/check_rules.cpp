@@ -21,6 +21,7 @@ class RuleChecker {
   void run() {
     timezone();
     for (auto& owned : s_.pack.decls) {
+      if (owned->name.name.empty()) continue;  // a declaration without a name: a syntax error said why
       switch (owned->kind) {
         case DeclKind::Campaign: campaign(static_cast<CampaignDecl&>(*owned)); break;
         case DeclKind::Activity: activity(static_cast<ActivityDecl&>(*owned)); break;
@@ -85,8 +86,8 @@ class RuleChecker {
       s_.diags.report(DiagCode::MissingClause, c.name.span,
                       fmt::format("campaign '{}' is missing its `{}:` clause", c.name.name, clause));
     };
-    if (!c.channel) missing("channel");
-    if (!c.audience) missing("audience");
+    if (!c.channel && !c.broken) missing("channel");
+    if (!c.audience && !c.broken) missing("audience");
     if (c.delay && !c.trigger)
       s_.diags.report(DiagCode::DelayWithoutTrigger, c.delay->span,
                       "`delay` applies to event campaigns; add a `trigger:` or remove the delay");
@@ -105,7 +106,7 @@ class RuleChecker {
   }
 
   void activity(ActivityDecl& a) {
-    if (!a.hasCampaigns)
+    if (!a.hasCampaigns && !a.broken)
       s_.diags.report(DiagCode::MissingClause, a.name.span,
                       fmt::format("activity '{}' is missing its `campaigns:` clause", a.name.name));
     std::set<std::string> seen;

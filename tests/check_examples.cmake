@@ -1,0 +1,11 @@
+# Every example pack must check clean: exit 0 and no output at all.
+file(GLOB_RECURSE packs "${DIR}/*.herald")
+if(NOT packs)
+  message(FATAL_ERROR "no example packs under ${DIR}")
+endif()
+foreach(pack ${packs})
+  execute_process(COMMAND ${HERALD} check ${pack} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0 OR NOT out STREQUAL "" OR NOT err STREQUAL "")
+    message(FATAL_ERROR "${pack}: expected a clean check, got exit ${rc}:\n${out}${err}")
+  endif()
+endforeach()
