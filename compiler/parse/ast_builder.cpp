@@ -78,6 +78,16 @@ std::unique_ptr<Pack> AstBuilder::buildPack(P::FileContext* ctx) {
     pack->timezone = Ref{decodeStringToken(tz->STRING()->getSymbol()), spanOf(tz->STRING())};
   for (auto* d : ctx->decl())
     if (auto built = decl(d)) pack->decls.push_back(std::move(built));
+  // A syntax error between two declarations (say, after a complete `segment s = tier` comes
+  // `= "A"`) belongs to the declaration before it.
+  for (const Diagnostic& diag : diags_.all()) {
+    if (diag.span.file != input_.file || diag.code != DiagCode::SyntaxError) continue;
+    for (size_t i = 0; i < pack->decls.size(); ++i) {
+      uint32_t begin = pack->decls[i]->span.offset;
+      uint32_t end = i + 1 < pack->decls.size() ? pack->decls[i + 1]->span.offset : UINT32_MAX;
+      if (diag.span.offset >= begin && diag.span.offset < end) pack->decls[i]->broken = true;
+    }
+  }
   return pack;
 }
 
@@ -323,6 +333,9 @@ void AstBuilder::campaignExprClause(CampaignDecl& c, P::ExprClauseContext* ctx) 
   for (auto& [word, hint] : kShapes) {
     if (name.name == word) {
       diags_.report(DiagCode::ClauseType, spanOf(ctx->expr()), hint);
+      // The clause is there, only malformed: keep it (nameless) so it is not also reported missing.
+      if (name.name == "channel") c.channel = Ref{};
+      if (name.name == "offer") c.offer = Ref{};
       return;
     }
   }
@@ -552,6 +565,7 @@ Message AstBuilder::message(antlr4::Token* token) {
         text.clear();
         ParseInput sub;
         sub.file = input_.file;
+        sub.endName = "end of placeholder";
         sub.text = std::string(inner);
         for (size_t k = 0; k < inner.size();) {
           sub.cpOffsets.push_back(base + s.origin[i + 1 + k]);

@@ -10,18 +10,21 @@
 
 namespace herald {
 
-ParseInput ParseInput::whole(const SourceFile& source, uint32_t file) {
+ParseInput ParseInput::whole(const SourceFile& source, uint32_t file, DiagnosticEngine& diags) {
   ParseInput in;
   in.file = file;
   const std::string& text = source.text();
   in.text.reserve(text.size());
-  // Invalid UTF-8 bytes become '?' one for one, so offsets stay those of the file.
+  // Each invalid UTF-8 byte is reported and becomes one U+FFFD; cpOffsets keep the file's offsets.
   for (size_t i = 0; i < text.size();) {
     size_t start = i;
     char32_t cp = decodeUtf8(text, i);
     bool replacementWritten = cp == 0xFFFD && i - start == 3 && text.compare(start, 3, "\xEF\xBF\xBD") == 0;
     if (cp == 0xFFFD && !replacementWritten) {
-      in.text += '?';
+      diags.report(DiagCode::BadCharacter, Span{file, static_cast<uint32_t>(start), 1},
+                   fmt::format("invalid UTF-8 byte 0x{:02X}: save the file as UTF-8",
+                               static_cast<unsigned char>(text[start])));
+      in.text += "\xEF\xBF\xBD";
       in.cpOffsets.push_back(static_cast<uint32_t>(start));
       i = start + 1;
       continue;
@@ -55,14 +58,14 @@ class ErrorCollector : public antlr4::BaseErrorListener {
     std::string found;
     if (token->getType() == antlr4::Token::EOF) {
       span = endOfText(*parser);
-      found = "end of file";
+      found = input_.endName;
     } else {
       span = input_.span(token->getStartIndex(), token->getStopIndex());
       found = fmt::format("'{}'", token->getText());
     }
     if (span.offset == lastOffset_) return;  // one error per place; recovery repeats itself
     lastOffset_ = span.offset;
-    std::string expected = describeExpected(*parser);
+    std::string expected = describeExpected(*parser, input_.endName);
     diags_.report(DiagCode::SyntaxError, span,
                   expected.empty() ? fmt::format("unexpected {}", found)
                                    : fmt::format("unexpected {}; expected {}", found, expected));
@@ -77,7 +80,7 @@ class ErrorCollector : public antlr4::BaseErrorListener {
     return Span{s.file, s.offset + s.length, 0};
   }
 
-  static std::string describeToken(const antlr4::dfa::Vocabulary& vocab, size_t type) {
+  static std::string describeToken(const antlr4::dfa::Vocabulary& vocab, size_t type, const char* endName) {
     switch (type) {
       case HeraldLexer::IDENT: return "a name";
       case HeraldLexer::INT: return "an integer";
@@ -89,7 +92,7 @@ class ErrorCollector : public antlr4::BaseErrorListener {
       case HeraldLexer::DATE: return "a date";
       case HeraldLexer::TIMESTAMP: return "a timestamp";
       case HeraldLexer::TIME: return "a time of day";
-      case antlr4::Token::EOF: return "end of file";
+      case antlr4::Token::EOF: return endName;
       default: return vocab.getDisplayName(type);
     }
   }
@@ -98,7 +101,7 @@ class ErrorCollector : public antlr4::BaseErrorListener {
     return type >= HeraldLexer::PACK && type <= HeraldLexer::LEAD;
   }
 
-  static std::string describeExpected(antlr4::Parser& parser) {
+  static std::string describeExpected(antlr4::Parser& parser, const char* endName) {
     antlr4::misc::IntervalSet set;
     try {
       set = parser.getExpectedTokens();
@@ -116,7 +119,7 @@ class ErrorCollector : public antlr4::BaseErrorListener {
                       type == HeraldLexer::LBRACK || type == HeraldLexer::MINUS || type == HeraldLexer::IDENT ||
                       type == HeraldLexer::IF || type == HeraldLexer::NOT))
         continue;
-      items.push_back(describeToken(parser.getVocabulary(), type));
+      items.push_back(describeToken(parser.getVocabulary(), type, endName));
     }
     if (literal) items.insert(items.begin(), "an expression");
     if (items.empty() || items.size() > 6) return "";
@@ -142,10 +145,9 @@ std::vector<std::unique_ptr<antlr4::Token>> lexTokens(HeraldLexer& lexer, const 
     switch (token->getType()) {
       case HeraldLexer::ERROR_CHAR: {
         std::string_view bytes(source.text().data() + span.offset, span.length);
-        bool badUtf8 = token->getText() == "?" && bytes != "?";
-        diags.report(DiagCode::BadCharacter, span,
-                     badUtf8 ? std::string("invalid UTF-8 byte in the source")
-                             : fmt::format("character '{}' is not allowed here", token->getText()));
+        bool badUtf8 = token->getText() == "\xEF\xBF\xBD" && bytes != "\xEF\xBF\xBD";
+        if (!badUtf8)  // invalid UTF-8 was reported when the input was read
+          diags.report(DiagCode::BadCharacter, span, fmt::format("character '{}' is not allowed here", token->getText()));
         continue;
       }
       case HeraldLexer::UNTERMINATED_COMMENT:
@@ -209,13 +211,13 @@ ExprPtr parseEmbeddedExpression(const SourceFile& source, const ParseInput& inpu
 std::unique_ptr<Pack> parsePack(const SourceManager& sources, uint32_t file, DiagnosticEngine& diags) {
   const SourceFile& source = sources.file(file);
   return parseWith(
-      source, ParseInput::whole(source, file), diags, [](HeraldParser& p) { return p.file(); },
+      source, ParseInput::whole(source, file, diags), diags, [](HeraldParser& p) { return p.file(); },
       [](AstBuilder& b, HeraldParser::FileContext* tree) { return b.buildPack(tree); });
 }
 
 ExprPtr parseExpression(const SourceManager& sources, uint32_t file, DiagnosticEngine& diags) {
   const SourceFile& source = sources.file(file);
-  return parseEmbeddedExpression(source, ParseInput::whole(source, file), diags);
+  return parseEmbeddedExpression(source, ParseInput::whole(source, file, diags), diags);
 }
 
 }  // namespace herald

@@ -54,19 +54,22 @@ class TypeChecker {
   Type ifExpr(Expr* e);
   Type builtin(Expr* e);
   Type aggregate(Expr* e);
-  void checkEnumLiteral(const Type& enumType, Expr* other);
+  void checkEnumLiteral(const Type& enumType, Expr* other, const Expr* enumSide = nullptr);
   void expectBool(Expr* e, const std::string& what);
   void checkRegex(Expr* pattern);
 
   Sema& s_;
   Symbols& syms_;
   std::vector<int> valueState_;
+  // A declaration the parser recovered in may have lost part of a clause: expectations about a
+  // clause's type (bool audience, numeric priority) would only echo the syntax error.
+  bool inBrokenDecl_ = false;
 };
 
 void TypeChecker::expectBool(Expr* e, const std::string& what) {
   if (!e) return;
   Type t = type(e);
-  if (!t.isError() && t.kind != TypeKind::Bool)
+  if (!t.isError() && t.kind != TypeKind::Bool && !inBrokenDecl_)
     s_.diags.report(DiagCode::NotBool, e->span, fmt::format("{} must be a bool condition, found {}", what, t.str()));
 }
 
@@ -74,7 +77,7 @@ void TypeChecker::run() {
   for (size_t i = 0; i < syms_.values.list.size(); ++i) {
     ValueDecl* v = syms_.values.list[i];
     Type t = valueType(static_cast<int>(i));
-    if (v->kind == DeclKind::Segment && !t.isError() && t.kind != TypeKind::Bool)
+    if (v->kind == DeclKind::Segment && !t.isError() && t.kind != TypeKind::Bool && !v->broken)
       s_.diags.report(DiagCode::NotBool, v->value->span,
                       fmt::format("segment '{}' must be a bool condition, found {}", v->name.name, t.str()));
     if (v->kind == DeclKind::Const && v->value && v->value->kind != ExprKind::Error) {
@@ -90,13 +93,14 @@ void TypeChecker::run() {
   }
   for (auto& owned : s_.pack.decls) {
     Decl& d = *owned;
+    inBrokenDecl_ = d.broken;
     if (d.kind == DeclKind::Campaign) {
       auto& c = static_cast<CampaignDecl&>(d);
       if (c.trigger) expectBool(c.trigger->where.get(), "the trigger's `where`");
       expectBool(c.audience.get(), "the audience");
       if (c.priority) {
         Type t = type(c.priority.get());
-        if (!t.isError() && !t.isNumeric())
+        if (!t.isError() && !t.isNumeric() && !d.broken)
           s_.diags.report(DiagCode::NotNumeric, c.priority->span,
                           fmt::format("the priority must be a number, found {}", t.str()));
       }
@@ -131,8 +135,11 @@ Type TypeChecker::valueType(int index) {
   if (valueState_[index] == 2) return s_.valueTypes[index];
   if (valueState_[index] == 1) return Type::error();  // a cycle, reported by check_cycles
   valueState_[index] = 1;
-  Expr* value = syms_.values.list[index]->value.get();
-  Type t = value ? type(value) : Type::error();
+  ValueDecl* decl = syms_.values.list[index];
+  Type t = decl->value ? type(decl->value.get()) : Type::error();
+  // A segment the parser recovered in is not trusted to be what was written: uses of it are not
+  // checked against a type that only echoes the syntax error.
+  if (decl->broken && decl->kind == DeclKind::Segment && t.kind != TypeKind::Bool) t = Type::error();
   s_.valueTypes[index] = t;
   valueState_[index] = 2;
   return t;
@@ -221,15 +228,17 @@ Type TypeChecker::unary(Expr* e) {
   return Type::error();
 }
 
-void TypeChecker::checkEnumLiteral(const Type& enumType, Expr* other) {
+void TypeChecker::checkEnumLiteral(const Type& enumType, Expr* other, const Expr* enumSide) {
   if (enumType.kind != TypeKind::Enum || !enumType.members) return;
   Folded f = foldConstant(s_, *other);
   if (!f.ok() || f.value.kind != TypeKind::String) return;
   for (auto& m : *enumType.members)
     if (m == f.value.text) return;
   std::string hint = didYouMean(f.value.text, *enumType.members);
+  std::string owner = enumSide && enumSide->kind == ExprKind::Name ? fmt::format("'{}', which is ", enumSide->name) : "";
   s_.diags.report(DiagCode::NotEnumMember, other->span,
-                  fmt::format("\"{}\" is not a value of {}{}", f.value.text, enumType.withOptional(false).str(), hint));
+                  fmt::format("\"{}\" is not a value of {}{}{}", f.value.text, owner,
+                              enumType.withOptional(false).str(), hint));
 }
 
 Type TypeChecker::comparison(Expr* e, Expr* lhs, Expr* rhs, Op op, Span at) {
@@ -241,8 +250,8 @@ Type TypeChecker::comparison(Expr* e, Expr* lhs, Expr* rhs, Op op, Span at) {
   if (equality) {
     Type common;
     if (unify(a, b, common) && a.kind != TypeKind::Set && a.kind != TypeKind::List) {
-      checkEnumLiteral(a, rhs);
-      checkEnumLiteral(b, lhs);
+      checkEnumLiteral(a, rhs, lhs);
+      checkEnumLiteral(b, lhs, rhs);
       return Type::of(TypeKind::Bool, opt);
     }
   } else {
@@ -311,7 +320,7 @@ Type TypeChecker::binary(Expr* e) {
       Type common;
       if (!unify(a, b, common))
         return fail(fmt::format("`??` needs a replacement of the same type: {} ?? {}", a.str(), b.str()));
-      checkEnumLiteral(a, e->args[1].get());
+      checkEnumLiteral(a, e->args[1].get(), e->args[0].get());
       return common.withOptional(b.optional);
     }
     default: return Type::error();
@@ -365,7 +374,7 @@ Type TypeChecker::in(Expr* e) {
         bad = true;
         continue;
       }
-      checkEnumLiteral(x, item.get());
+      checkEnumLiteral(x, item.get(), e->args[0].get());
       elem = t;
     }
     rhs->type = Type::of(TypeKind::List);

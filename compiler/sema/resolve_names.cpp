@@ -220,7 +220,7 @@ void Resolver::field(Expr* e, const Scope& sc) {
   Ref fieldRef{e->name, e->nameSpan};
   if (base->kind == ExprKind::Event) {
     if (sc.event == -1) {
-      s_.diags.report(DiagCode::EventOutOfContext, base->span,
+      s_.diags.report(DiagCode::EventOutOfContext, e->span,
                       fmt::format("`event.{}` is only readable in an event campaign (with `trigger:`), a response's "
                                   "`when`, or an aggregate's `where`, not in {}",
                                   e->name, sc.place));
