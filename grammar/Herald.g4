@@ -55,7 +55,7 @@ namedValue   : ident ':' expr ;
 channelDecl  : CHANNEL ident '{' (channelField ','?)* '}' ;
 channelField
   : QUIET ':' TIME TO TIME                             # quietField
-  | ident ':' expr                                     # otherChannelField
+  | {!declarationAhead()}? ident ':' expr                                 # otherChannelField
   ;
 
 policyDecl   : POLICY ident '{' policyRule* '}' ;
@@ -77,7 +77,7 @@ campaignClause
   | POLICY ':' ident (',' ident)*                      # policyClause
   | MESSAGE ':' STRING                                 # messageClause
   | TRIGGER ':' ident (WHERE expr)?                    # triggerClause
-  | ident ':' expr                                     # exprClause
+  | {!declarationAhead()}? ident ':' expr                                 # exprClause
   ;
 
 activityDecl : ACTIVITY ident '{' activityClause* '}' ;
@@ -85,7 +85,7 @@ activityClause
   : CAMPAIGNS ':' ident (',' ident)*                   # campaignsClause
   | SCHEDULE ':' schedule                              # scheduleClause
   | WINDOW ':' DATE TO DATE                            # windowClause
-  | ident ':' expr                                     # otherActivityClause
+  | {!declarationAhead()}? ident ':' expr                                 # otherActivityClause
   ;
 schedule
   : DAILY AT TIME                                      # dailySchedule
@@ -100,7 +100,7 @@ responseItem
   : WHEN expr ARROW action                             # whenItem
   | ELSE ARROW action                                  # elseItem
   | CHANNEL ':' ident                                  # responseChannel
-  | ident ':' expr                                     # responseClause
+  | {!declarationAhead()}? ident ':' expr                                 # responseClause
   ;
 action
   : ident                                              # simpleAction
@@ -204,6 +204,10 @@ STRING       : '"' (~["\\\r\n] | '\\' ~[\r\n])* '"' ;
 UNTERMINATED_STRING : 'r'? '"' (~["\\\r\n] | '\\' ~[\r\n])* '\\'? ;
 
 IDENT : [A-Za-z_] [A-Za-z0-9_]* ;
+// A name with letters beyond ASCII: reported, then read as a name so parsing goes on.
+NON_ASCII_IDENT : [A-Za-z_\p{L}] [A-Za-z0-9_\p{L}\p{N}]* ;
+// `# ...` is not a comment; matched whole so it is reported once with a hint.
+HASH_COMMENT : '#' ~[\r\n]* ;
 
 LINE_COMMENT  : '//' ~[\r\n]* -> channel(HIDDEN) ;
 BLOCK_COMMENT : '/*' (~'*' | '*'+ ~[*/])* '*'+ '/' -> channel(HIDDEN) ;

@@ -19,7 +19,11 @@ std::string literalText(const Literal& l) {
   switch (l.kind) {
     case LitKind::Bool: return l.boolean ? "true" : "false";
     case LitKind::Int: return std::to_string(l.integer);
-    case LitKind::Float: return fmt::format("{}{}", l.real, l.percent ? " (percent)" : "");
+    case LitKind::Float: {
+      if (l.percent) return fmt::format("{}%", l.real * 100);
+      std::string s = fmt::format("{}", l.real);
+      return s.find_first_of(".eEn") == std::string::npos ? s + ".0" : s;
+    }
     case LitKind::String: return jsonString(l.text);
     case LitKind::Duration: return fmt::format("{}s", l.integer);
     case LitKind::Date: return civilText(l.civil, false);
@@ -89,7 +93,7 @@ class Printer {
       }
       case DeclKind::Policy:
         for (auto& r : static_cast<const PolicyDecl&>(d).rules) {
-          line(2, fmt::format("rule \"{}\"", r.text), r.span);
+          line(2, fmt::format("rule {}", jsonString(r.text)), r.span);
           expr(3, "count", r.count.get());
           expr(3, "window", r.window.get());
           ref(3, "on", r.on);

@@ -91,6 +91,12 @@ void DiagnosticEngine::sort() {
            a.message == b.message;
   };
   diags_.erase(std::unique(diags_.begin(), diags_.end(), same), diags_.end());
+  auto quieted = [&](const Diagnostic& d) {
+    for (const Quiet& q : quiet_)
+      if (d.span.file == q.file && d.span.offset > q.begin && d.span.offset < q.end) return true;
+    return false;
+  };
+  diags_.erase(std::remove_if(diags_.begin(), diags_.end(), quieted), diags_.end());
   errors_ = std::count_if(diags_.begin(), diags_.end(),
                           [](const Diagnostic& d) { return d.severity == Severity::Error; });
 }

@@ -44,11 +44,19 @@ class DiagnosticEngine {
   size_t errorCount() const { return errors_; }
   size_t warningCount() const { return diags_.size() - errors_; }
   bool hasErrors() const { return errors_ > 0; }
-  /// Orders diagnostics by file, offset, then the order they were reported; drops exact repeats.
+  /// Orders diagnostics by file, offset, then the order they were reported; drops exact repeats
+  /// and anything inside a quiet range.
   void sort();
+  /// After an error that makes the rest of a line unreadable (an unknown clause), later
+  /// diagnostics in (span.offset, end) are only its echoes and are dropped.
+  void quietAfter(Span span, uint32_t end) { quiet_.push_back({span.file, span.offset, end}); }
 
  private:
+  struct Quiet {
+    uint32_t file, begin, end;
+  };
   std::vector<Diagnostic> diags_;
+  std::vector<Quiet> quiet_;
   size_t errors_ = 0;
 };
 

@@ -61,6 +61,13 @@ bool AstBuilder::repeated(bool& seen, const Ref& clause, std::string_view owner)
   return false;
 }
 
+void AstBuilder::badClause(DiagCode code, Span at, std::string message) {
+  diags_.report(code, at, std::move(message));
+  const std::string& text = source_.text();
+  size_t end = text.find('\n', at.offset);
+  diags_.quietAfter(at, end == std::string::npos ? static_cast<uint32_t>(text.size()) : static_cast<uint32_t>(end));
+}
+
 // ---------------------------------------------------------------- file
 
 std::unique_ptr<Pack> AstBuilder::buildPack(P::FileContext* ctx) {
@@ -207,9 +214,9 @@ std::unique_ptr<Decl> AstBuilder::channel(P::ChannelDeclContext* ctx) {
         if (repeated(seenCost, name, owner)) continue;
         d->fields.push_back(NamedValue{name, expr(o->expr())});
       } else if (name.name == "quiet") {
-        diags_.report(DiagCode::BadQuietHours, spanOf(o->expr()), "write quiet hours as `quiet: 21:00 to 08:00`");
+        badClause(DiagCode::BadQuietHours, spanOf(o->expr()), "write quiet hours as `quiet: 21:00 to 08:00`");
       } else {
-        diags_.report(DiagCode::UnknownClause, name.span,
+        badClause(DiagCode::UnknownClause, name.span,
                       fmt::format("unknown clause '{}' in channel; a channel has `cost` and `quiet`{}", name.name,
                                   didYouMean(name.name, {"cost", "quiet"})));
       }
@@ -332,7 +339,7 @@ void AstBuilder::campaignExprClause(CampaignDecl& c, P::ExprClauseContext* ctx) 
                                      {"trigger", "write `trigger: EVENT` or `trigger: EVENT where CONDITION`"}};
   for (auto& [word, hint] : kShapes) {
     if (name.name == word) {
-      diags_.report(DiagCode::ClauseType, spanOf(ctx->expr()), hint);
+      badClause(DiagCode::ClauseType, spanOf(ctx->expr()), hint);
       // The clause is there, only malformed: keep it (nameless) so it is not also reported missing.
       if (name.name == "channel") c.channel = Ref{};
       if (name.name == "offer") c.offer = Ref{};
@@ -341,7 +348,7 @@ void AstBuilder::campaignExprClause(CampaignDecl& c, P::ExprClauseContext* ctx) 
   }
   std::vector<std::string> known = {"channel", "offer",   "audience", "priority", "limit",  "budget",
                                     "control", "policy",  "message",  "trigger",  "delay"};
-  diags_.report(DiagCode::UnknownClause, name.span,
+  badClause(DiagCode::UnknownClause, name.span,
                 fmt::format("unknown clause '{}' in campaign{}", name.name, didYouMean(name.name, known)));
 }
 
@@ -370,15 +377,15 @@ std::unique_ptr<Decl> AstBuilder::activity(P::ActivityDeclContext* ctx) {
       if (name.name == "per_customer") {
         if (!repeated(seenPerCustomer, name, owner)) d->perCustomer = expr(x->expr());
       } else if (name.name == "schedule") {
-        diags_.report(DiagCode::BadSchedule, spanOf(x->expr()),
+        badClause(DiagCode::BadSchedule, spanOf(x->expr()),
                       "a schedule is `daily at HH:MM`, `weekly on mon, thu at HH:MM`, `cron \"...\"`, "
                       "`once at TIMESTAMP` or `manual`");
       } else if (name.name == "window" || name.name == "campaigns") {
-        diags_.report(DiagCode::ClauseType, spanOf(x->expr()),
+        badClause(DiagCode::ClauseType, spanOf(x->expr()),
                       name.name == "window" ? "write the window as `window: 2026-03-01 to 2026-04-30`"
                                             : "`campaigns:` takes campaign names separated by commas");
       } else {
-        diags_.report(DiagCode::UnknownClause, name.span,
+        badClause(DiagCode::UnknownClause, name.span,
                       fmt::format("unknown clause '{}' in activity{}", name.name,
                                   didYouMean(name.name, {"campaigns", "schedule", "window", "per_customer"})));
       }
@@ -434,7 +441,7 @@ std::unique_ptr<Decl> AstBuilder::response(P::ResponseDeclContext* ctx) {
       if (name.name == "attribution") {
         if (!repeated(seenAttribution, name, owner)) d->attribution = expr(c->expr());
       } else {
-        diags_.report(DiagCode::UnknownClause, name.span,
+        badClause(DiagCode::UnknownClause, name.span,
                       fmt::format("unknown clause '{}' in response{}", name.name,
                                   didYouMean(name.name, {"channel", "attribution", "when"})));
       }
@@ -755,7 +762,11 @@ ExprPtr AstBuilder::primary(P::PrimaryContext* ctx) {
     e->nameSpan = span;
     return e;
   }
-  if (auto* p = dynamic_cast<P::ParenExprContext*>(ctx)) return expr(p->expr());
+  if (auto* p = dynamic_cast<P::ParenExprContext*>(ctx)) {
+    ExprPtr inner = expr(p->expr());
+    inner->span = span;  // `(a + b) % 2` points at the parenthesised operand as written
+    return inner;
+  }
   if (auto* l = dynamic_cast<P::ListExprContext*>(ctx)) {
     auto e = std::make_unique<Expr>(ExprKind::List, span);
     for (auto* item : l->expr()) e->args.push_back(expr(item));

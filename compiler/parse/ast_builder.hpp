@@ -56,6 +56,8 @@ class AstBuilder {
   std::string decodeStringToken(antlr4::Token* token);
   /// Reports a clause written twice; returns true when `seen` was already set.
   bool repeated(bool& seen, const Ref& clause, std::string_view owner);
+  /// Reports a clause that cannot be read, and quiets the echoes on the rest of its line.
+  void badClause(DiagCode code, Span at, std::string message);
 
   // expressions
   ExprPtr expr(HeraldParser::ExprContext* ctx);

@@ -15,8 +15,9 @@ ParseInput ParseInput::whole(const SourceFile& source, uint32_t file, Diagnostic
   in.file = file;
   const std::string& text = source.text();
   in.text.reserve(text.size());
+  size_t begin = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;  // a byte-order mark is not text
   // Each invalid UTF-8 byte is reported and becomes one U+FFFD; cpOffsets keep the file's offsets.
-  for (size_t i = 0; i < text.size();) {
+  for (size_t i = begin; i < text.size();) {
     size_t start = i;
     char32_t cp = decodeUtf8(text, i);
     bool replacementWritten = cp == 0xFFFD && i - start == 3 && text.compare(start, 3, "\xEF\xBF\xBD") == 0;
@@ -65,6 +66,8 @@ class ErrorCollector : public antlr4::BaseErrorListener {
     }
     if (span.offset == lastOffset_) return;  // one error per place; recovery repeats itself
     lastOffset_ = span.offset;
+    for (const Diagnostic& d : diags_.all())
+      if (d.span.file == span.file && d.span.offset == span.offset) return;
     std::string expected = describeExpected(*parser, input_.endName);
     diags_.report(DiagCode::SyntaxError, span,
                   expected.empty() ? fmt::format("unexpected {}", found)
@@ -136,6 +139,17 @@ class ErrorCollector : public antlr4::BaseErrorListener {
   uint32_t lastOffset_ = UINT32_MAX;
 };
 
+// ANTLR's recovery, except that a closing `}` or `)` is never deleted: after `priority: arpu *`
+// the `}` ends the campaign, and deleting it would read the next declaration as clauses.
+class HeraldErrorStrategy : public antlr4::DefaultErrorStrategy {
+ protected:
+  antlr4::Token* singleTokenDeletion(antlr4::Parser* recognizer) override {
+    size_t type = recognizer->getCurrentToken()->getType();
+    if (type == HeraldLexer::RBRACE || type == HeraldLexer::RPAREN) return nullptr;
+    return antlr4::DefaultErrorStrategy::singleTokenDeletion(recognizer);
+  }
+};
+
 // Reports lexical errors and returns the tokens the parser should see.
 std::vector<std::unique_ptr<antlr4::Token>> lexTokens(HeraldLexer& lexer, const ParseInput& input,
                                                       const SourceFile& source, DiagnosticEngine& diags) {
@@ -150,6 +164,17 @@ std::vector<std::unique_ptr<antlr4::Token>> lexTokens(HeraldLexer& lexer, const 
           diags.report(DiagCode::BadCharacter, span, fmt::format("character '{}' is not allowed here", token->getText()));
         continue;
       }
+      case HeraldLexer::NON_ASCII_IDENT:
+        diags.report(DiagCode::BadCharacter, span,
+                     fmt::format("'{}': names use ASCII letters, digits and '_' (text in any language goes in "
+                                 "strings)",
+                                 token->getText()));
+        if (auto* common = dynamic_cast<antlr4::CommonToken*>(token.get())) common->setType(HeraldLexer::IDENT);
+        break;
+      case HeraldLexer::HASH_COMMENT:
+        diags.report(DiagCode::BadCharacter, Span{span.file, span.offset, 1},
+                     "'#' does not start a comment: comments start with // or /*");
+        continue;
       case HeraldLexer::UNTERMINATED_COMMENT:
         diags.report(DiagCode::UnterminatedComment, Span{span.file, span.offset, 2},
                      "block comment is not closed with '*/'");
@@ -191,7 +216,7 @@ auto parseWith(const SourceFile& source, const ParseInput& input, DiagnosticEngi
     parser.reset();
     ErrorCollector collector(diags, input);
     parser.addErrorListener(&collector);
-    parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+    parser.setErrorHandler(std::make_shared<HeraldErrorStrategy>());
     parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
     tree = entry(parser);
     parser.removeErrorListeners();

@@ -202,7 +202,7 @@ class RuleChecker {
       s_.diags.report(DiagCode::BadDuration, r.attribution->span, "`attribution` must be a positive duration");
     for (auto& b : r.branches) {
       if (b.action.kind != ActionKind::Lead) continue;
-      bool queue = false, due = false;
+      bool queue = false, due = false, unknown = false;
       for (auto& arg : b.action.leadArgs) {
         const std::string& n = arg.name.name;
         if (n == "queue" && !queue) {
@@ -216,11 +216,12 @@ class RuleChecker {
         } else if (n == "queue" || n == "due") {
           s_.diags.report(DiagCode::BadLead, arg.name.span, fmt::format("`{}:` is given twice", n));
         } else {
+          unknown = true;
           s_.diags.report(DiagCode::BadLead, arg.name.span,
                           fmt::format("lead takes `queue:` and `due:`, not `{}:`{}", n, didYouMean(n, {"queue", "due"})));
         }
       }
-      if (!queue || !due)
+      if ((!queue || !due) && !unknown)
         s_.diags.report(DiagCode::BadLead, b.action.span,
                         fmt::format("lead needs {}: write lead(queue: \"sales\", due: 2d)",
                                     !queue && !due ? "`queue:` and `due:`" : !queue ? "`queue:`" : "`due:`"));

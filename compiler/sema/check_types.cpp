@@ -76,10 +76,7 @@ void TypeChecker::expectBool(Expr* e, const std::string& what) {
 void TypeChecker::run() {
   for (size_t i = 0; i < syms_.values.list.size(); ++i) {
     ValueDecl* v = syms_.values.list[i];
-    Type t = valueType(static_cast<int>(i));
-    if (v->kind == DeclKind::Segment && !t.isError() && t.kind != TypeKind::Bool && !v->broken)
-      s_.diags.report(DiagCode::NotBool, v->value->span,
-                      fmt::format("segment '{}' must be a bool condition, found {}", v->name.name, t.str()));
+    valueType(static_cast<int>(i));
     if (v->kind == DeclKind::Const && v->value && v->value->kind != ExprKind::Error) {
       if (!isConstantExpr(s_, *v->value)) {
         s_.diags.report(DiagCode::NotConstant, v->value->span,
@@ -139,7 +136,12 @@ Type TypeChecker::valueType(int index) {
   Type t = decl->value ? type(decl->value.get()) : Type::error();
   // A segment the parser recovered in is not trusted to be what was written: uses of it are not
   // checked against a type that only echoes the syntax error.
-  if (decl->broken && decl->kind == DeclKind::Segment && t.kind != TypeKind::Bool) t = Type::error();
+  if (decl->kind == DeclKind::Segment && !t.isError() && t.kind != TypeKind::Bool) {
+    if (!decl->broken)
+      s_.diags.report(DiagCode::NotBool, decl->value->span,
+                      fmt::format("segment '{}' must be a bool condition, found {}", decl->name.name, t.str()));
+    t = Type::error();
+  }
   s_.valueTypes[index] = t;
   valueState_[index] = 2;
   return t;
@@ -195,6 +197,14 @@ Type TypeChecker::compute(Expr* e) {
     case ExprKind::Unary: return unary(e);
     case ExprKind::Binary: return binary(e);
     case ExprKind::Between: {
+      if (e->args[0]->type.isError()) type(e->args[0].get());
+      if (e->args[0]->type.kind == TypeKind::Enum) {
+        type(e->args[1].get());
+        type(e->args[2].get());
+        s_.diags.report(DiagCode::EnumOrdering, e->span,
+                        "enums cannot be ordered with `between`; compare them with == or `in [...]`");
+        return Type::error();
+      }
       Type a = comparison(e, e->args[0].get(), e->args[1].get(), Op::Ge, e->span);
       Type b = comparison(e, e->args[0].get(), e->args[2].get(), Op::Le, e->span);
       if (a.isError() || b.isError()) return Type::error();

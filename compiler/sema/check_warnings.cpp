@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "compiler/sema/builtins.hpp"
@@ -15,8 +16,11 @@ void checkWarnings(Sema& sema) {
   Symbols& syms = sema.syms;
   DiagnosticEngine& diags = sema.diags;
 
+  auto ascii = [](const std::string& n) {
+    return std::all_of(n.begin(), n.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  };
   for (auto* v : syms.values.list) {
-    if (v->used) continue;
+    if (v->used || v->broken || !ascii(v->name.name)) continue;  // already an error there
     DiagCode code = v->kind == DeclKind::Segment ? DiagCode::UnusedSegment
                     : v->kind == DeclKind::Let   ? DiagCode::UnusedLet
                                                  : DiagCode::UnusedConst;

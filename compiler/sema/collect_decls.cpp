@@ -13,6 +13,11 @@ void add(DeclList<D>& list, D* d) {
   list.list.push_back(d);
 }
 
+template <typename D>
+void addOnce(DeclList<D>& list, D* d) {
+  if (!list.byName.count(d->name.name)) add(list, d);
+}
+
 void checkFields(Sema& sema, SchemaDecl& schema, std::map<std::string, int>& index) {
   std::string owner = schema.kind == DeclKind::Customer ? "customer" : fmt::format("event '{}'", schema.name.name);
   for (size_t i = 0; i < schema.fields.size(); ++i) {
@@ -69,6 +74,7 @@ void collectDecls(Sema& sema) {
     if (d->name.name.empty()) continue;  // a declaration broken by a syntax error
     auto [it, fresh] = global.emplace(d->name.name, d);
     if (!fresh) {
+      d->used = true;  // the duplicate is the problem; "never used" would only echo it
       LineCol first = sema.sources.file(it->second->name.span.file).lineCol(it->second->name.span.offset);
       sema.diags.report(DiagCode::DuplicateDecl, d->name.span,
                         fmt::format("'{}' is already declared as {} {} at line {}", d->name.name,
@@ -77,11 +83,14 @@ void collectDecls(Sema& sema) {
                                         ? "an"
                                         : "a",
                                     declKindText(it->second->kind), first.line));
-      continue;
+      // Still register it under its own kind when that kind has no such name, so references to
+      // it (a campaign named like an offer) resolve instead of reporting "unknown campaign".
+      if (it->second->kind == d->kind) continue;
     }
     switch (d->kind) {
       case DeclKind::Event: {
         auto* e = static_cast<SchemaDecl*>(d);
+        if (syms.events.byName.count(e->name.name)) break;
         add(syms.events, e);
         syms.eventFields.emplace_back();
         checkFields(sema, *e, syms.eventFields.back());
@@ -89,12 +98,12 @@ void collectDecls(Sema& sema) {
       }
       case DeclKind::Const:
       case DeclKind::Let:
-      case DeclKind::Segment: add(syms.values, static_cast<ValueDecl*>(d)); break;
-      case DeclKind::Offer: add(syms.offers, static_cast<OfferDecl*>(d)); break;
-      case DeclKind::Channel: add(syms.channels, static_cast<ChannelDecl*>(d)); break;
-      case DeclKind::Policy: add(syms.policies, static_cast<PolicyDecl*>(d)); break;
-      case DeclKind::Campaign: add(syms.campaigns, static_cast<CampaignDecl*>(d)); break;
-      case DeclKind::Activity: add(syms.activities, static_cast<ActivityDecl*>(d)); break;
+      case DeclKind::Segment: addOnce(syms.values, static_cast<ValueDecl*>(d)); break;
+      case DeclKind::Offer: addOnce(syms.offers, static_cast<OfferDecl*>(d)); break;
+      case DeclKind::Channel: addOnce(syms.channels, static_cast<ChannelDecl*>(d)); break;
+      case DeclKind::Policy: addOnce(syms.policies, static_cast<PolicyDecl*>(d)); break;
+      case DeclKind::Campaign: addOnce(syms.campaigns, static_cast<CampaignDecl*>(d)); break;
+      case DeclKind::Activity: addOnce(syms.activities, static_cast<ActivityDecl*>(d)); break;
       default: break;
     }
   }
@@ -116,7 +125,7 @@ void collectDecls(Sema& sema) {
     // Customer fields and named values share the expression namespace.
     for (auto* v : syms.values.list) {
       auto f = syms.customerFields.find(v->name.name);
-      if (f != syms.customerFields.end())
+      if (f != syms.customerFields.end() && (v->used = true))
         sema.diags.report(DiagCode::DuplicateDecl, v->name.span,
                           fmt::format("'{}' is already a customer field", v->name.name));
     }

@@ -74,7 +74,8 @@ bool parseField(std::string_view text, size_t base, const FieldRule& rule, uint6
         ++i;
         if (!readValue(text, i, rule, base, hi, err)) return false;
         if (hi < lo) {
-          err = {fmt::format("range {}-{} runs backwards", lo, hi), base + itemStart, i - itemStart};
+          err = {fmt::format("range {} runs backwards", text.substr(itemStart, i - itemStart)), base + itemStart,
+                 i - itemStart};
           return false;
         }
       }

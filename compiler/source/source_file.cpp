@@ -23,12 +23,14 @@ LineCol SourceFile::lineCol(uint32_t offset) const {
   auto it = std::upper_bound(lineStarts_.begin(), lineStarts_.end(), offset);
   uint32_t line = static_cast<uint32_t>(it - lineStarts_.begin());
   uint32_t start = lineStarts_[line - 1];
+  if (line == 1 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) start = std::min<uint32_t>(3, offset);
   return LineCol{line, codePoints(start, offset) + 1};
 }
 
 std::string_view SourceFile::lineText(uint32_t line) const {
   if (line == 0 || line > lineStarts_.size()) return {};
   uint32_t start = lineStarts_[line - 1];
+  if (line == 1 && text_.compare(0, 3, "\xEF\xBB\xBF") == 0) start = 3;
   uint32_t end = line < lineStarts_.size() ? lineStarts_[line] - 1 : text_.size();
   std::string_view view(text_.data() + start, end - start);
   if (!view.empty() && view.back() == '\r') view.remove_suffix(1);

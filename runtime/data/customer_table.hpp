@@ -33,6 +33,8 @@ class StringPool {
 /// Bool, Int, Timestamp (instant), Duration (seconds), Enum (member index): `ints`;
 /// Float: `floats`; String: `strings` (ids in the table's pool);
 /// Set: `setOffsets` (rows + 1 entries) into `setItems` (ids, sorted ascending, no repeats).
+/// A missing value holds 0, 0.0, StringPool::kNone or the empty set, with its valid bit clear.
+/// `type.members` of an enum points into the schema's AST, which must outlive the table.
 struct Column {
   std::string name;
   Type type;
@@ -70,7 +72,7 @@ class CustomerTable {
   size_t idColumn_ = 0;
   std::vector<Column> columns_;
   StringPool pool_;
-  std::unordered_map<std::string_view, int64_t> rowById_;
+  std::vector<int64_t> rowByString_;  // by pool id: the row whose id it is, or -1
 };
 
 /// A problem in a data file, with its place: the line (header is line 1) and the column name.
@@ -94,6 +96,9 @@ struct LoadResult {
   CustomerTable table;
   std::vector<DataError> errors;  // with skipBadRows: the skipped rows (ok stays true)
   bool ioError = false;           // the file could not be read at all (exit code 2, not 1)
+  /// Errors found beyond the first maxErrors; when not 0, `errors` ends with one more entry
+  /// (line 0) saying how many, so printing `errors` tells the whole story.
+  size_t moreErrors = 0;
 };
 
 /// Loads customers from CSV (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`, `.json`), checking every
