@@ -10,6 +10,7 @@ namespace herald::cli {
 using Args = std::vector<std::string>;
 
 int runCheck(const Args& args);
+int runEval(const Args& args);
 
 /// Help text of one command, or of all.
 std::string helpText(const std::string& command);

@@ -15,10 +15,23 @@ std::string helpText(const std::string& command) {
            "A clean pack prints nothing. --format json prints one JSON object per diagnostic.\n"
            "--dump-ast prints the syntax tree (after diagnostics).\n"
            "Exit code: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error.\n";
+  if (command == "eval")
+    return "usage: herald eval PACK --customers FILE [--at TIME] (--expr EXPR | --segment NAME | --campaign NAME)\n"
+           "                  [--where] [--count] [--skip-bad-rows] [--stats]\n"
+           "\n"
+           "Evaluates an expression, a segment (or let), or a campaign's audience for every customer and\n"
+           "prints one JSON line per customer: {\"id\":\"c1\",\"value\":true}; unknown is null, a failed\n"
+           "evaluation prints {\"id\":\"c1\",\"error\":\"division by zero\"}.\n"
+           "--where prints only customers where the value is true; --count prints one line\n"
+           "{\"count\":N,\"unknown\":U,\"errors\":E}. --at sets `now` (ISO-8601, read in the pack's time\n"
+           "zone unless it has Z or an offset; default: the current time).\n"
+           "--stats prints phase timings as JSON to standard error.\n"
+           "Customers: CSV with a header row or JSON Lines (.jsonl); see docs/guide.md.\n";
   return "usage: herald COMMAND [ARGS]\n"
          "\n"
          "commands:\n"
          "  check PACK       compile a pack and print its diagnostics\n"
+         "  eval PACK ...    evaluate an expression, segment or audience for each customer\n"
          "  help [COMMAND]   explain a command\n"
          "  version          print the version\n"
          "\n"
@@ -45,6 +58,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (command == "check") return runCheck(args);
+  if (command == "eval") return runEval(args);
   std::fprintf(stderr, "herald: unknown command '%s'\n\n%s", command.c_str(), helpText("").c_str());
   return 2;
 }

@@ -37,6 +37,17 @@ std::unique_ptr<Compilation> Compilation::fromText(std::string name, std::string
   return c;
 }
 
+const Expr* Compilation::checkExpression(std::string name, std::string text) {
+  uint32_t file = sources_.add(std::move(name), std::move(text));
+  size_t before = diags_.errorCount();
+  ExprPtr e = parseExpression(sources_, file, diags_);
+  if (diags_.errorCount() == before) checkStandaloneExpr(*sema_, *e);
+  diags_.sort();
+  if (diags_.errorCount() > before) return nullptr;
+  extraExprs_.push_back(std::move(e));
+  return extraExprs_.back().get();
+}
+
 std::unique_ptr<Compilation> Compilation::fromFile(const std::string& path, std::string& error) {
   std::string text;
   if (!readFile(path, text, error)) return nullptr;

@@ -26,6 +26,9 @@ class Compilation {
   Pack& pack() { return *pack_; }
   const Sema& sema() const { return *sema_; }
   bool ok() const { return !diags_.hasErrors(); }
+  /// Parses and checks an expression given on its own (e.g. `herald eval --expr`) against this
+  /// pack; its diagnostics name the file `name`. Returns null when it has errors.
+  const Expr* checkExpression(std::string name, std::string text);
 
  private:
   Compilation() = default;
@@ -33,6 +36,7 @@ class Compilation {
   DiagnosticEngine diags_;
   std::unique_ptr<Pack> pack_;
   std::unique_ptr<Sema> sema_;
+  std::vector<ExprPtr> extraExprs_;
 };
 
 /// Reads a whole file; false (and `error` set) when it cannot be read.

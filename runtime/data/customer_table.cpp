@@ -4,9 +4,12 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <memory>
 
 #include <fmt/format.h>
@@ -15,18 +18,69 @@
 
 namespace herald {
 
+namespace {
+
+constexpr size_t kBlockBytes = size_t(1) << 20;
+constexpr uint64_t kTagMask = 0xFFFFFFFF00000000ull;
+
+uint64_t hashOf(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+}  // namespace
+
+std::string_view StringPool::store(std::string_view s) {
+  if (s.empty()) return {};
+  if (s.size() > freeBytes_) {
+    if (s.size() >= kBlockBytes / 4) {  // a large string gets a block of its own
+      blocks_.emplace_back(new char[s.size()]);
+      std::memcpy(blocks_.back().get(), s.data(), s.size());
+      return {blocks_.back().get(), s.size()};
+    }
+    blocks_.emplace_back(new char[kBlockBytes]);
+    free_ = blocks_.back().get();
+    freeBytes_ = kBlockBytes;
+  }
+  std::memcpy(free_, s.data(), s.size());
+  std::string_view stored(free_, s.size());
+  free_ += s.size();
+  freeBytes_ -= s.size();
+  return stored;
+}
+
+size_t StringPool::slotOf(std::string_view s, uint64_t hash) const {
+  size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    uint64_t slot = slots_[i];
+    if (slot == 0) return i;
+    if ((slot & kTagMask) == (hash & kTagMask) && views_[(slot & ~kTagMask) - 1] == s) return i;
+  }
+}
+
+void StringPool::grow() {
+  slots_.assign(std::max<size_t>(1024, slots_.size() * 2), 0);
+  size_t mask = slots_.size() - 1;
+  for (size_t id = 0; id < views_.size(); ++id) {
+    uint64_t hash = hashOf(views_[id]);
+    size_t i = hash & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = (hash & kTagMask) | (id + 1);
+  }
+}
+
 uint32_t StringPool::intern(std::string_view s) {
-  auto it = ids_.find(s);
-  if (it != ids_.end()) return it->second;
-  auto id = static_cast<uint32_t>(strings_.size());
-  strings_.emplace_back(s);
-  ids_.emplace(std::string_view(strings_.back()), id);
+  if ((views_.size() + 1) * 2 > slots_.size()) grow();
+  uint64_t hash = hashOf(s);
+  size_t i = slotOf(s, hash);
+  if (slots_[i] != 0) return static_cast<uint32_t>((slots_[i] & ~kTagMask) - 1);
+  auto id = static_cast<uint32_t>(views_.size());
+  views_.push_back(store(s));
+  slots_[i] = (hash & kTagMask) | (uint64_t(id) + 1);
   return id;
 }
 
 uint32_t StringPool::find(std::string_view s) const {
-  auto it = ids_.find(s);
-  return it == ids_.end() ? kNone : it->second;
+  if (slots_.empty()) return kNone;
+  size_t i = slotOf(s, hashOf(s));
+  return slots_[i] != 0 ? static_cast<uint32_t>((slots_[i] & ~kTagMask) - 1) : kNone;
 }
 
 int64_t CustomerTable::findRow(std::string_view id) const {

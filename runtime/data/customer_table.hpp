@@ -3,10 +3,9 @@
 // dictionary-encoded, sets as sorted lists of string ids. Loaded from CSV or JSON Lines.
 
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "compiler/ast/ast.hpp"
@@ -15,18 +14,31 @@
 namespace herald {
 
 /// Interns strings: every distinct string gets a dense id; ids are stable for the table's life.
+/// Strings live in large blocks that never move, so views stay valid when the pool is moved.
 class StringPool {
  public:
+  StringPool() = default;
+  StringPool(StringPool&&) = default;
+  StringPool& operator=(StringPool&&) = default;
   uint32_t intern(std::string_view s);
   /// The id of `s`, or kNone when the pool does not hold it.
   uint32_t find(std::string_view s) const;
-  std::string_view get(uint32_t id) const { return strings_[id]; }
-  size_t size() const { return strings_.size(); }
+  std::string_view get(uint32_t id) const { return views_[id]; }
+  size_t size() const { return views_.size(); }
   static constexpr uint32_t kNone = UINT32_MAX;
 
  private:
-  std::deque<std::string> strings_;  // a deque keeps each string where it is, so views stay valid
-  std::unordered_map<std::string_view, uint32_t> ids_;
+  size_t slotOf(std::string_view s, uint64_t hash) const;
+  void grow();
+  std::string_view store(std::string_view s);
+
+  std::vector<std::unique_ptr<char[]>> blocks_;  // the strings' bytes; a block never moves
+  char* free_ = nullptr;                          // the unused end of the last block
+  size_t freeBytes_ = 0;
+  std::vector<std::string_view> views_;           // by id
+  // Open addressing: (high 32 bits of the hash << 32) | (id + 1); 0 is an empty slot. The hash
+  // bits let a probe skip most strings without reading them.
+  std::vector<uint64_t> slots_;
 };
 
 /// One column. Which vectors are used depends on the type:

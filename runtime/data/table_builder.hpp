@@ -50,6 +50,8 @@ class TableBuilder {
   void putSet(size_t f, std::vector<uint32_t>& ids);
   /// Interns a string into the table's pool.
   uint32_t intern(std::string_view s);
+  /// Marks field `f` as given but wrong: reports `message` against its column.
+  void putBad(size_t f, std::string message);
   /// Parses a CSV cell (or any text cell) by the field's type and stores it, or reports why not.
   void putText(size_t f, std::string_view text);
   /// Reports a problem with the current row (column "" when not about one field).
@@ -57,6 +59,8 @@ class TableBuilder {
   /// Ends the row: fills absent optional fields, reports absent required ones, checks the id,
   /// then keeps the row or rolls it back when it had an error.
   void endRow();
+  /// Ends a row already reported bad without looking at it further (it cannot be read).
+  void abandonRow();
 
   /// Reports a problem that stops the load (header, file); line 0 is the whole file.
   void fatal(size_t line, std::string_view column, std::string message);
@@ -90,6 +94,8 @@ class TableBuilder {
 
 // ---------------------------------------------------------------- shared text helpers
 
+/// "an int", "a timestamp": a type as messages name it.
+std::string withArticle(TypeKind kind);
 /// A value as it appears in a message: quoted and escaped, cut short when long.
 std::string shown(std::string_view text);
 /// A name (a header column, a JSON key) safe to put in a message: escaped, cut short when long.
