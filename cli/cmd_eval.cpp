@@ -11,6 +11,7 @@
 #include "compiler/ir/lower.hpp"
 #include "runtime/data/customer_table.hpp"
 #include "runtime/data/table_row.hpp"
+#include "runtime/history/event_log.hpp"
 
 namespace herald::cli {
 namespace {
@@ -93,6 +94,20 @@ bool loadCustomerFile(const Compilation& c, const Options& o, const TimeZone& zo
   return false;
 }
 
+/// Loads --events (when given) into customers' histories; prints errors and sets exitCode on failure.
+bool loadHistories(const Compilation& c, const Options& o, const TimeZone& zone, const std::string& command,
+                   std::unordered_map<std::string, CustomerHistory>& out, int& exitCode) {
+  if (!o.values.count("--events")) return true;
+  EventLoadResult events = loadEvents(o.get("--events"), c.sema().syms, zone);
+  for (const DataError& e : events.errors) std::fprintf(stderr, "%s\n", e.text().c_str());
+  if (!events.ok) {
+    exitCode = events.ioError ? 2 : 1;
+    return false;
+  }
+  out = groupByCustomer(std::move(events.events));
+  return true;
+}
+
 int runEval(const Args& args) {
   Options o;
   std::string error;
@@ -103,10 +118,6 @@ int runEval(const Args& args) {
   }
   if (o.positional.size() != 1) {
     std::fputs(helpText("eval").c_str(), stderr);
-    return 2;
-  }
-  if (o.values.count("--events")) {
-    std::fprintf(stderr, "herald eval: --events is not supported yet (history aggregates see no events)\n");
     return 2;
   }
   auto t0 = std::chrono::steady_clock::now();
@@ -127,6 +138,8 @@ int runEval(const Args& args) {
   auto t1 = std::chrono::steady_clock::now();
   LoadResult loaded;
   if (!loadCustomerFile(*c, o, zone, "eval", loaded, exitCode)) return exitCode;
+  std::unordered_map<std::string, CustomerHistory> histories;
+  if (!loadHistories(*c, o, zone, "eval", histories, exitCode)) return exitCode;
   double loadSeconds = secondsSince(t1);
 
   auto t2 = std::chrono::steady_clock::now();
@@ -143,6 +156,8 @@ int runEval(const Args& args) {
   for (size_t r = 0; r < table.rows(); ++r) {
     row.setRow(r);
     ctx.customerId = table.id(r);
+    auto h = histories.find(std::string(ctx.customerId));
+    ctx.history = h == histories.end() ? nullptr : &h->second;
     Value v = interp.eval(root, ctx);
     bool isTrue = v.known() && v.kind == TypeKind::Bool && v.boolean;
     selected += isTrue;

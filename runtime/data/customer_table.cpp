@@ -55,8 +55,15 @@ size_t StringPool::slotOf(std::string_view s, uint64_t hash) const {
   }
 }
 
-void StringPool::grow() {
-  slots_.assign(std::max<size_t>(1024, slots_.size() * 2), 0);
+void StringPool::reserve(size_t n) {
+  views_.reserve(n);
+  size_t want = 1024;
+  while (want < n * 2) want *= 2;
+  if (want > slots_.size()) grow(want);
+}
+
+void StringPool::grow(size_t slots) {
+  slots_.assign(slots, 0);
   size_t mask = slots_.size() - 1;
   for (size_t id = 0; id < views_.size(); ++id) {
     uint64_t hash = hashOf(views_[id]);
@@ -67,7 +74,7 @@ void StringPool::grow() {
 }
 
 uint32_t StringPool::intern(std::string_view s) {
-  if ((views_.size() + 1) * 2 > slots_.size()) grow();
+  if ((views_.size() + 1) * 2 > slots_.size()) grow(std::max<size_t>(1024, slots_.size() * 2));
   uint64_t hash = hashOf(s);
   size_t i = slotOf(s, hash);
   if (slots_[i] != 0) return static_cast<uint32_t>((slots_[i] & ~kTagMask) - 1);

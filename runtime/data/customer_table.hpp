@@ -21,6 +21,8 @@ class StringPool {
   StringPool(StringPool&&) = default;
   StringPool& operator=(StringPool&&) = default;
   uint32_t intern(std::string_view s);
+  /// Makes room for `n` strings in all, so loading does not rehash as it goes.
+  void reserve(size_t n);
   /// The id of `s`, or kNone when the pool does not hold it.
   uint32_t find(std::string_view s) const;
   std::string_view get(uint32_t id) const { return views_[id]; }
@@ -29,7 +31,7 @@ class StringPool {
 
  private:
   size_t slotOf(std::string_view s, uint64_t hash) const;
-  void grow();
+  void grow(size_t slots);
   std::string_view store(std::string_view s);
 
   std::vector<std::unique_ptr<char[]>> blocks_;  // the strings' bytes; a block never moves

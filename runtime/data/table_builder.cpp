@@ -211,6 +211,7 @@ std::vector<std::string> TableBuilder::fieldNames() const {
 }
 
 void TableBuilder::reserve(size_t rows) {
+  table_.mutablePool().reserve(rows + 1024);
   for (auto& c : *columns_) {
     c.valid.reserve(rows / 64 + 1);
     switch (c.type.kind) {
