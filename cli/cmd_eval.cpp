@@ -20,6 +20,8 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+}  // namespace
+
 /// The expression `eval` and `explain` evaluate: from --expr, --segment or --campaign.
 const Expr* pickTarget(Compilation& c, const Options& o, const std::string& command, int& exitCode) {
   int picked = o.values.count("--expr") + o.values.count("--segment") + o.values.count("--campaign");
@@ -61,8 +63,6 @@ const Expr* pickTarget(Compilation& c, const Options& o, const std::string& comm
   }
   return campaign->audience.get();
 }
-
-}  // namespace
 
 /// Reads `--at` (in the pack's zone unless it carries Z or an offset); default: the wall clock.
 bool evaluationInstant(const Options& o, const TimeZone& zone, const std::string& command, int64_t& now) {

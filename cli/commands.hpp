@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;
 
 int runCheck(const Args& args);
 int runEval(const Args& args);
+int runExplain(const Args& args);
 
 /// Help text of one command, or of all.
 std::string helpText(const std::string& command);

@@ -27,11 +27,19 @@ std::string helpText(const std::string& command) {
            "zone unless it has Z or an offset; default: the current time).\n"
            "--stats prints phase timings as JSON to standard error.\n"
            "Customers: CSV with a header row or JSON Lines (.jsonl); see docs/guide.md.\n";
+  if (command == "explain")
+    return "usage: herald explain PACK --customers FILE --customer ID (--campaign NAME | --segment NAME |\n"
+           "                     --expr EXPR) [--events FILE] [--at TIME] [--json]\n"
+           "\n"
+           "Shows why one customer is or is not in an audience: the condition as a tree, each part\n"
+           "with its value (true, false, unknown or an error) and the values of the fields it reads,\n"
+           "then a verdict naming the conditions that decided it. --json prints it as one JSON object.\n";
   return "usage: herald COMMAND [ARGS]\n"
          "\n"
          "commands:\n"
          "  check PACK       compile a pack and print its diagnostics\n"
          "  eval PACK ...    evaluate an expression, segment or audience for each customer\n"
+         "  explain PACK ... why one customer is or is not in an audience\n"
          "  help [COMMAND]   explain a command\n"
          "  version          print the version\n"
          "\n"
@@ -59,6 +67,7 @@ int main(int argc, char** argv) {
   }
   if (command == "check") return runCheck(args);
   if (command == "eval") return runEval(args);
+  if (command == "explain") return runExplain(args);
   std::fprintf(stderr, "herald: unknown command '%s'\n\n%s", command.c_str(), helpText("").c_str());
   return 2;
 }

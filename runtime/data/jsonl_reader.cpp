@@ -52,8 +52,12 @@ class JsonLineReader {
  private:
   bool object();
   bool value(size_t f);
+  bool stringValue(size_t f);
+  bool numberValue(size_t f);
   bool setValue(size_t f);
   bool string(std::string& scratch, std::string_view& out);
+  bool escape(std::string& scratch);
+  bool hex4(size_t at, uint32_t& v) const;
   bool number(std::string_view& raw, bool& integer);
   bool literal(std::string_view word);
   bool skipValue();
@@ -173,65 +177,8 @@ bool JsonLineReader::value(size_t f) {
       wrong(f, truth ? "true" : "false");
     return true;
   }
-  if (c == '"') {
-    std::string_view text;
-    if (!string(valueScratch_, text)) return false;
-    size_t bad = b_.checkUtf8() ? invalidUtf8At(text) : std::string_view::npos;
-    if (bad != std::string_view::npos) {
-      b_.putBad(f, invalidUtf8Message(text, bad));
-      return true;
-    }
-    int64_t v = 0;
-    std::string error;
-    switch (info.kind) {
-      case TypeKind::String: b_.putString(f, text); break;
-      case TypeKind::Enum:
-        error = parseEnumText(text, *info.members, v);
-        error.empty() ? b_.putInt(f, v) : b_.putBad(f, std::move(error));
-        break;
-      case TypeKind::Timestamp:
-        if (text.size() > 64)
-          b_.putBad(f, fmt::format("{} is not a timestamp: too long", shown(text)));
-        else if (parseTimestamp(text, b_.zone(), v, error))
-          b_.putInt(f, v);
-        else
-          b_.putBad(f, std::move(error));
-        break;
-      case TypeKind::Int:
-      case TypeKind::Float: wrong(f, shown(text), " (write numbers without quotes)"); break;
-      case TypeKind::Duration: wrong(f, shown(text), " (write integer seconds without quotes)"); break;
-      default: wrong(f, shown(text));
-    }
-    return true;
-  }
-  if (c == '-' || isDigit(c)) {
-    std::string_view raw;
-    bool integer = false;
-    if (!number(raw, integer)) return false;
-    int64_t v = 0;
-    double d = 0;
-    switch (info.kind) {
-      case TypeKind::Int:
-      case TypeKind::Duration:
-        if (!integer)
-          wrong(f, shownToken(raw), info.kind == TypeKind::Int ? " (an int has no fraction or exponent)"
-                                                               : " (write integer seconds)");
-        else if (!parseIntText(raw, v).empty())
-          b_.putBad(f, fmt::format("{} is out of the {} range (64-bit)", shownToken(raw),
-                                   info.kind == TypeKind::Int ? "int" : "duration"));
-        else
-          b_.putInt(f, v);
-        break;
-      case TypeKind::Float:
-        if (parseFloatText(raw, d).empty())
-          b_.putFloat(f, d);
-        else
-          b_.putBad(f, fmt::format("{} is out of the float range", shownToken(raw)));
-        break;
-      default: wrong(f, shownToken(raw));
-    }
-    return true;
-  }
+  if (c == '"') return stringValue(f);
+  if (c == '-' || isDigit(c)) return numberValue(f);
   if (c == '[') {
     if (info.kind == TypeKind::Set) return setValue(f);
     if (!skipValue()) return syntax("");
@@ -244,6 +191,69 @@ bool JsonLineReader::value(size_t f) {
     return true;
   }
   return syntax("expected a JSON value");
+}
+
+bool JsonLineReader::stringValue(size_t f) {
+  const FieldInfo& info = b_.fields()[f];
+  std::string_view text;
+  if (!string(valueScratch_, text)) return false;
+  size_t bad = b_.checkUtf8() ? invalidUtf8At(text) : std::string_view::npos;
+  if (bad != std::string_view::npos) {
+    b_.putBad(f, invalidUtf8Message(text, bad));
+    return true;
+  }
+  int64_t v = 0;
+  std::string error;
+  switch (info.kind) {
+    case TypeKind::String: b_.putString(f, text); break;
+    case TypeKind::Enum:
+      error = parseEnumText(text, *info.members, v);
+      error.empty() ? b_.putInt(f, v) : b_.putBad(f, std::move(error));
+      break;
+    case TypeKind::Timestamp:
+      if (text.size() > 64)
+        b_.putBad(f, fmt::format("{} is not a timestamp: too long", shown(text)));
+      else if (parseTimestamp(text, b_.zone(), v, error))
+        b_.putInt(f, v);
+      else
+        b_.putBad(f, std::move(error));
+      break;
+    case TypeKind::Int:
+    case TypeKind::Float: wrong(f, shown(text), " (write numbers without quotes)"); break;
+    case TypeKind::Duration: wrong(f, shown(text), " (write integer seconds without quotes)"); break;
+    default: wrong(f, shown(text));
+  }
+  return true;
+}
+
+bool JsonLineReader::numberValue(size_t f) {
+  const FieldInfo& info = b_.fields()[f];
+  std::string_view raw;
+  bool integer = false;
+  if (!number(raw, integer)) return false;
+  int64_t v = 0;
+  double d = 0;
+  switch (info.kind) {
+    case TypeKind::Int:
+    case TypeKind::Duration:
+      if (!integer)
+        wrong(f, shownToken(raw), info.kind == TypeKind::Int ? " (an int has no fraction or exponent)"
+                                                             : " (write integer seconds)");
+      else if (!parseIntText(raw, v).empty())
+        b_.putBad(f, fmt::format("{} is out of the {} range (64-bit)", shownToken(raw),
+                                 info.kind == TypeKind::Int ? "int" : "duration"));
+      else
+        b_.putInt(f, v);
+      break;
+    case TypeKind::Float:
+      if (parseFloatText(raw, d).empty())
+        b_.putFloat(f, d);
+      else
+        b_.putBad(f, fmt::format("{} is out of the float range", shownToken(raw)));
+      break;
+    default: wrong(f, shownToken(raw));
+  }
+  return true;
 }
 
 bool JsonLineReader::setValue(size_t f) {
@@ -329,23 +339,12 @@ bool JsonLineReader::string(std::string& scratch, std::string_view& out) {
   size_t start = ++pos_;
   const size_t n = s_.size();
   while (pos_ < n && s_[pos_] != '"' && s_[pos_] != '\\' && static_cast<unsigned char>(s_[pos_]) >= 0x20) ++pos_;
-  if (pos_ < n && s_[pos_] == '"') {
+  if (pos_ < n && s_[pos_] == '"') {  // the common case: no escapes, no copy
     out = s_.substr(start, pos_ - start);
     ++pos_;
     return true;
   }
   scratch.assign(s_.data() + start, pos_ - start);
-  auto hex4 = [&](size_t at, uint32_t& v) {
-    if (at + 4 > n) return false;
-    v = 0;
-    for (size_t k = at; k < at + 4; ++k) {
-      char h = s_[k];
-      int d = isDigit(h) ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10 : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
-      if (d < 0) return false;
-      v = v * 16 + static_cast<uint32_t>(d);
-    }
-    return true;
-  };
   while (pos_ < n) {
     char c = s_[pos_];
     if (c == '"') {
@@ -357,42 +356,50 @@ bool JsonLineReader::string(std::string& scratch, std::string_view& out) {
     if (c != '\\') {
       scratch += c;
       ++pos_;
-      continue;
-    }
-    if (pos_ + 1 >= n) break;
-    char e = s_[pos_ + 1];
-    pos_ += 2;
-    switch (e) {
-      case '"': scratch += '"'; break;
-      case '\\': scratch += '\\'; break;
-      case '/': scratch += '/'; break;
-      case 'b': scratch += '\b'; break;
-      case 'f': scratch += '\f'; break;
-      case 'n': scratch += '\n'; break;
-      case 'r': scratch += '\r'; break;
-      case 't': scratch += '\t'; break;
-      case 'u': {
-        uint32_t cp = 0, low = 0;
-        if (!hex4(pos_, cp)) return syntax("\\u needs four hex digits");
-        pos_ += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) {
-          if (pos_ + 1 < n && s_[pos_] == '\\' && s_[pos_ + 1] == 'u' && hex4(pos_ + 2, low) && low >= 0xDC00 &&
-              low <= 0xDFFF) {
-            pos_ += 6;
-            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-          } else {
-            return syntax("a \\u escape holds half of a surrogate pair");
-          }
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          return syntax("a \\u escape holds half of a surrogate pair");
-        }
-        appendUtf8(scratch, cp);
-        break;
-      }
-      default: pos_ -= 1; return syntax("an unknown escape in a string");
+    } else if (!escape(scratch)) {
+      return false;
     }
   }
   return syntax("a string is not closed before the end of the line");
+}
+
+bool JsonLineReader::hex4(size_t at, uint32_t& v) const {
+  if (at + 4 > s_.size()) return false;
+  v = 0;
+  for (size_t k = at; k < at + 4; ++k) {
+    char h = s_[k];
+    int d = isDigit(h) ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10 : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
+    if (d < 0) return false;
+    v = v * 16 + static_cast<uint32_t>(d);
+  }
+  return true;
+}
+
+bool JsonLineReader::escape(std::string& scratch) {
+  if (pos_ + 1 >= s_.size()) return syntax("a string is not closed before the end of the line");
+  char e = s_[pos_ + 1];
+  static const char kFrom[] = "\"\\/bfnrt";
+  static const char kTo[] = "\"\\/\b\f\n\r\t";
+  if (const char* k = std::strchr(kFrom, e); k && e) {
+    scratch += kTo[k - kFrom];
+    pos_ += 2;
+    return true;
+  }
+  if (e != 'u') return syntax("an unknown escape in a string");
+  uint32_t cp = 0, low = 0;
+  if (!hex4(pos_ + 2, cp)) return syntax("\\u needs four hex digits");
+  pos_ += 6;
+  if (cp >= 0xD800 && cp <= 0xDBFF) {
+    if (!(pos_ + 1 < s_.size() && s_[pos_] == '\\' && s_[pos_ + 1] == 'u' && hex4(pos_ + 2, low) && low >= 0xDC00 &&
+          low <= 0xDFFF))
+      return syntax("a \\u escape holds half of a surrogate pair");
+    pos_ += 6;
+    cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+  } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+    return syntax("a \\u escape holds half of a surrogate pair");
+  }
+  appendUtf8(scratch, cp);
+  return true;
 }
 
 // Skips one value of any shape. Only called on a line already reported bad, so it checks just

@@ -245,6 +245,9 @@ TEST_CASE("CSV header: unknown, repeated and missing columns", "[data]") {
   REQUIRE(missing.errors.size() == 1);
   CHECK(missing.errors[0].text() == "customers.csv:1: no column for the required fields 'city_tier', 'arpu'");
 
+  auto skipping = csv("id,name,agee,city_tier,tier,arpu,tags\n", LoadOptions{true, 20});
+  CHECK_FALSE(skipping.ok);  // header problems fail the load even when skipping bad rows
+
   auto unnamed = csv("id,,name,city_tier,tier,arpu,tags\n");
   REQUIRE(unnamed.errors.size() == 1);
   CHECK(unnamed.errors[0].text() == "customers.csv:1: header column 2 has no name");
@@ -303,7 +306,13 @@ TEST_CASE("CSV cell types: ints, floats, bools, enums, durations", "[data]") {
   CHECK(errorOf("age", "1e3") == "\"1e3\" is not an int (an int has no fraction or exponent)");
   CHECK(errorOf("age", " 1") == "\" 1\" is not an int");
   CHECK(errorOf("age", "-") == "\"-\" is not an int");
+  CHECK(errorOf("age", "+1") == "\"+1\" is not an int");
+  CHECK(errorOf("age", "1_000") == "\"1_000\" is not an int");
   CHECK(errorOf("arpu", "1e3") == "ok");
+  CHECK(errorOf("arpu", ".5") == "ok");
+  CHECK(errorOf("arpu", "-2.") == "ok");
+  CHECK(errorOf("arpu", "0x10") == "\"0x10\" is not a float");
+  CHECK(errorOf("tags", "a|") == "\"a|\" has an empty set item (sets are written a|b|c)");
   CHECK(errorOf("arpu", "1e-400") == "ok");
   CHECK(errorOf("arpu", "1e400") == "\"1e400\" is out of the float range");
   CHECK(errorOf("arpu", "NaN") == "\"NaN\" is not a float: data holds no NaN or infinity");
@@ -495,6 +504,21 @@ TEST_CASE("JSON Lines: null, absent keys and numbers that are not ints", "[data]
   auto huge = jsonl(R"({"id":"c1","name":"A","city_tier":1,"tier":"A","arpu":1e999,"tags":[]})");
   REQUIRE(huge.errors.size() == 1);
   CHECK(huge.errors[0].message == "1e999 is out of the float range");
+}
+
+TEST_CASE("JSON Lines string escapes", "[data]") {
+  auto nameOf = [](const std::string& json) {
+    auto r = jsonl(R"({"id":"c1","city_tier":1,"tier":"A","arpu":1,"tags":[],"name":)" + json + "}");
+    return r.ok ? str(r.table, "name", 0) : "error: " + r.errors.at(0).message;
+  };
+  CHECK(nameOf(R"("a\nb\t\/\\\"\b\f\r")") == "a\nb\t/\\\"\b\f\r");
+  CHECK(nameOf(R"("\u00e9\u4E2D")") == "\xC3\xA9\xE4\xB8\xAD");
+  CHECK(nameOf(R"("\x")") == "error: not a JSON object: an unknown escape in a string (at character 68 of the line)");
+  CHECK(nameOf(R"("\ud83d")").find("half of a surrogate pair") != std::string::npos);
+  CHECK(nameOf(R"("\udc00x")").find("half of a surrogate pair") != std::string::npos);
+  CHECK(nameOf(R"("\u12")").find("four hex digits") != std::string::npos);
+  CHECK(nameOf("\"tab\there\"").find("control character") != std::string::npos);
+  CHECK(nameOf(R"("open)").find("not closed") != std::string::npos);
 }
 
 TEST_CASE("JSON Lines: lines that are not objects; blank lines", "[data]") {
