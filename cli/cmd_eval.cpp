@@ -112,7 +112,7 @@ int runEval(const Args& args) {
   Options o;
   std::string error;
   if (!parseOptions(args, {"--customers", "--events", "--at", "--expr", "--segment", "--campaign", "--engine"},
-                    {"--where", "--count", "--stats", "--skip-bad-rows"}, o, error)) {
+                    {"--where", "--count", "--stats", "--skip-bad-rows", "--rows"}, o, error)) {
     std::fprintf(stderr, "herald eval: %s\n%s", error.c_str(), helpText("eval").c_str());
     return 2;
   }
@@ -153,7 +153,36 @@ int runEval(const Args& args) {
   bool where = o.has("--where"), count = o.has("--count");
   size_t selected = 0, unknown = 0, failed = 0;
   std::string out;
-  for (size_t r = 0; r < table.rows(); ++r) {
+  if (root->type.kind == TypeKind::Bool && !o.has("--rows")) {
+    PoolDict dict(table.pool());
+    BatchInput input = batchInput(table, dict);
+    input.history = [&](size_t r) -> const CustomerHistory* {
+      if (histories.empty()) return nullptr;
+      auto h = histories.find(std::string(table.id(r)));
+      return h == histories.end() ? nullptr : &h->second;
+    };
+    BatchEvaluator batch(root, input, now, zone);
+    uint8_t states[BatchEvaluator::kBlock];
+    for (size_t begin = 0; begin < table.rows(); begin += BatchEvaluator::kBlock) {
+      size_t end = std::min(table.rows(), begin + BatchEvaluator::kBlock);
+      batch.evaluate(begin, end, states);
+      for (size_t r = begin; r < end; ++r) {
+        uint8_t s = states[r - begin];
+        selected += s == 1;
+        unknown += s == 2;
+        failed += s == 3;
+        if (count || (where && s != 1)) continue;
+        out += fmt::format("{{\"id\":{},", jsonString(table.id(r)));
+        out += s == 3 ? fmt::format("\"error\":{}}}\n", jsonString(batch.errorOf(r)))
+                      : fmt::format("\"value\":{}}}\n", s == 1 ? "true" : s == 0 ? "false" : "null");
+        if (out.size() > (1 << 16)) {
+          std::fwrite(out.data(), 1, out.size(), stdout);
+          out.clear();
+        }
+      }
+    }
+  }
+  for (size_t r = 0; root->type.kind != TypeKind::Bool || o.has("--rows") ? r < table.rows() : false; ++r) {
     row.setRow(r);
     ctx.customerId = table.id(r);
     auto h = histories.find(std::string(ctx.customerId));
@@ -175,8 +204,9 @@ int runEval(const Args& args) {
   std::fwrite(out.data(), 1, out.size(), stdout);
   double evaluateSeconds = secondsSince(t2);
   if (o.has("--stats"))
-    std::fprintf(stderr, "{\"engine\":\"interp\",\"customers\":%zu,\"load_s\":%.3f,\"compile_s\":%.3f,\"evaluate_s\":%.3f}\n",
-                 table.rows(), loadSeconds, compileSeconds, evaluateSeconds);
+    std::fprintf(stderr, "{\"engine\":\"%s\",\"customers\":%zu,\"load_s\":%.3f,\"compile_s\":%.3f,\"evaluate_s\":%.3f}\n",
+                 root->type.kind == TypeKind::Bool && !o.has("--rows") ? "interp-batch" : "interp", table.rows(),
+                 loadSeconds, compileSeconds, evaluateSeconds);
   return 0;
 }
 

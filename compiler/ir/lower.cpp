@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+
 #include "compiler/sema/const_fold.hpp"
 
 namespace herald {
@@ -27,6 +29,21 @@ Value toValue(const ConstValue& c) {
     case TypeKind::String: return Value::makeString(c.text);
     default: return Value::makeUnknown();
   }
+}
+
+/// A string constant met with an enum becomes an enum constant holding its member index too,
+/// so columnar code can compare enums as small integers.
+IrNode* asEnum(IrProgram& program, IrNode* n, const Type& enumType) {
+  if (n->kind != IrKind::Const || n->type.kind != TypeKind::String || !n->value.known() || !enumType.members)
+    return n;
+  const auto& members = *enumType.members;
+  auto it = std::find(members.begin(), members.end(), n->value.text);
+  if (it == members.end()) return n;
+  IrNode* c = program.make(IrKind::Const, enumType.withOptional(false), n->span);
+  c->value = Value::makeString(n->value.text, TypeKind::Enum);
+  c->value.integer = it - members.begin();
+  c->source = n->source;
+  return c;
 }
 
 }  // namespace
@@ -155,7 +172,10 @@ IrNode* Lowering::node(const Expr& e) {
           flt |= items.back()->type.kind == TypeKind::Float;
         }
         std::vector<IrNode*> args{widen(x, flt ? TypeKind::Float : x->type.kind)};
-        for (IrNode* item : items) args.push_back(widen(item, flt ? TypeKind::Float : item->type.kind));
+        for (IrNode* item : items) {
+          IrNode* w = widen(item, flt ? TypeKind::Float : item->type.kind);
+          args.push_back(x->type.kind == TypeKind::Enum ? asEnum(program_, w, x->type) : w);
+        }
         in = call(Fn::InItems, Type::of(TypeKind::Bool, e.type.optional), e, std::move(args));
       } else {
         in = call(Fn::InSet, Type::of(TypeKind::Bool, e.type.optional), e, {x, node(rhs)});
@@ -205,6 +225,8 @@ IrNode* Lowering::binary(const Expr& e) {
         a = widen(a, TypeKind::Float);
         b = widen(b, TypeKind::Float);
       }
+      if (a->type.kind == TypeKind::Enum) b = asEnum(program_, b, a->type);
+      if (b->type.kind == TypeKind::Enum) a = asEnum(program_, a, b->type);
       return call(fn, e.type, e, {a, b});
     }
     case Op::Matches: {
