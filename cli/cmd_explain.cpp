@@ -176,7 +176,11 @@ void deciders(const Node& n, std::vector<const Node*>& out) {
     out.push_back(&n);
     return;
   }
-  if (n.op == Op::Not || n.op == Op::None) {
+  if (n.op == Op::Not) {  // `not (x)` reads better as the reason than "x is false"
+    out.push_back(&n);
+    return;
+  }
+  if (n.op == Op::None) {
     deciders(n.children[0], out);
     return;
   }

@@ -36,14 +36,15 @@ customer {
 }
 )";
 
-const char* kFirst[] = {"Wei", "Fang", "Min", "Jing", "Lei", "Yan", "Jun", "Hui", "Tao", "Ling",
+const char* kFirst[] = {"Wei",  "Fang", "Min",   "Jing", "Lei", "Yan",  "Jun", "Hui",  "Tao", "Ling",
                         "Anna", "Omar", "Sofia", "Liam", "Mia", "Noah", "Zoe", "Ivan", "Aya", "Ravi"};
-const char* kLast[] = {"Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou",
-                       "Smith", "Garcia", "Müller", "Rossi", "Kim", "Sato", "Novak", "Silva", "Khan", "Dubois"};
+const char* kLast[] = {"Wang", "Li",   "Zhang", "Liu",   "Chen",   "Yang",   "Huang",
+                       "Zhao", "Wu",   "Zhou",  "Smith", "Garcia", "Müller", "Rossi",
+                       "Kim",  "Sato", "Novak", "Silva", "Khan",   "Dubois"};
 const char* kTiers[] = {"A", "B", "C"};
 const char* kLifecycles[] = {"prospect", "lead", "opportunity", "customer", "churned"};
-const char* kTags[] = {"5g", "prepaid", "postpaid", "family", "student", "roaming",
-                       "iot", "senior", "vip", "broadband", "tv", "gamer"};
+const char* kTags[] = {"5g",  "prepaid", "postpaid", "family",    "student", "roaming",
+                       "iot", "senior",  "vip",      "broadband", "tv",      "gamer"};
 
 /// A small deterministic generator (xorshift64*), so every run loads the same data.
 struct Rng {
@@ -114,15 +115,16 @@ void generate(size_t rows, std::string& csv, std::string& jsonl) {
     makeRow(rng, r);
     std::string age = r.age < 0 ? "" : std::to_string(r.age);
     // Every tenth timestamp carries an explicit offset; the rest are read in the pack's zone.
-    std::string at = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:00{}", r.year, r.month, r.day, r.hour, r.minute,
-                                 i % 10 == 0 ? "Z" : "");
-    fmt::format_to(csvOut, "c{:07},{},{},{},{},{},{:.2f},{},{}\n", i, csvQuoted(r.name), age, r.cityTier, r.tier,
-                   r.lifecycle, r.arpu, r.tags, at);
-    fmt::format_to(jsonOut,
-                   "{{\"id\":\"c{:07}\",\"name\":{},\"age\":{},\"city_tier\":{},\"tier\":\"{}\",\"lifecycle\":\"{}\","
-                   "\"arpu\":{:.2f},\"tags\":{},\"signed_up\":\"{}\"}}\n",
-                   i, jsonQuoted(r.name), r.age < 0 ? "null" : age, r.cityTier, r.tier, r.lifecycle, r.arpu,
-                   r.tagsJson, at);
+    std::string at = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:00{}", r.year, r.month, r.day, r.hour,
+                                 r.minute, i % 10 == 0 ? "Z" : "");
+    fmt::format_to(csvOut, "c{:07},{},{},{},{},{},{:.2f},{},{}\n", i, csvQuoted(r.name), age, r.cityTier,
+                   r.tier, r.lifecycle, r.arpu, r.tags, at);
+    fmt::format_to(
+        jsonOut,
+        "{{\"id\":\"c{:07}\",\"name\":{},\"age\":{},\"city_tier\":{},\"tier\":\"{}\",\"lifecycle\":\"{}\","
+        "\"arpu\":{:.2f},\"tags\":{},\"signed_up\":\"{}\"}}\n",
+        i, jsonQuoted(r.name), r.age < 0 ? "null" : age, r.cityTier, r.tier, r.lifecycle, r.arpu, r.tagsJson,
+        at);
   }
 }
 
@@ -147,8 +149,9 @@ bool timeLoad(const char* label, const std::string& path, const std::string& tex
   start = std::chrono::steady_clock::now();
   result = loadCustomersFromText(path, text, json, schema, zone);
   double parseSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%-10s %zu rows, %.1f MiB: %.3f s, %.0f rows/s (from memory, without reading the file: %.3f s)\n",
-              label, rows, text.size() / 1048576.0, seconds, rows / seconds, parseSeconds);
+  std::printf(
+      "%-10s %zu rows, %.1f MiB: %.3f s, %.0f rows/s (from memory, without reading the file: %.3f s)\n",
+      label, rows, text.size() / 1048576.0, seconds, rows / seconds, parseSeconds);
   return result.ok;
 }
 

@@ -19,11 +19,11 @@ constexpr size_t kNone = std::string_view::npos;
 /// One record as cut from the text.
 struct CsvRecord {
   std::vector<std::string_view> cells;
-  size_t line = 0;                // where the record starts
-  bool blank = false;             // an empty line
-  size_t badQuoteCell = kNone;    // a cell with text after its closing quote
+  size_t line = 0;              // where the record starts
+  bool blank = false;           // an empty line
+  size_t badQuoteCell = kNone;  // a cell with text after its closing quote
   size_t unterminatedCell = kNone;
-  size_t unterminatedLine = 0;    // the line of a quote that never closes
+  size_t unterminatedLine = 0;  // the line of a quote that never closes
 };
 
 /// Cuts records out of CSV text, counting lines (newlines inside quotes count too).
@@ -117,7 +117,8 @@ std::string_view CsvScanner::quotedCell(CsvRecord& rec) {
     cell = s;
   }
   // After the closing quote comes a comma or the end of the line; anything else is an error.
-  if (pos_ < n && text_[pos_] != ',' && text_[pos_] != '\n' && !(text_[pos_] == '\r' && (pos_ + 1 == n || text_[pos_ + 1] == '\n'))) {
+  if (pos_ < n && text_[pos_] != ',' && text_[pos_] != '\n' &&
+      !(text_[pos_] == '\r' && (pos_ + 1 == n || text_[pos_ + 1] == '\n'))) {
     if (rec.badQuoteCell == kNone) rec.badQuoteCell = rec.cells.size();
     while (pos_ < n && text_[pos_] != ',' && text_[pos_] != '\n') ++pos_;
   }
@@ -162,7 +163,8 @@ bool readHeader(const CsvRecord& header, TableBuilder& b, std::vector<size_t>& f
       ++missingCount;
     }
   if (missingCount)
-    b.fatal(1, "", fmt::format("no column for the required field{} {}", missingCount == 1 ? "" : "s", missing));
+    b.fatal(1, "",
+            fmt::format("no column for the required field{} {}", missingCount == 1 ? "" : "s", missing));
   return !b.failed();
 }
 

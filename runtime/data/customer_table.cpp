@@ -4,8 +4,8 @@
 
 #include <sys/stat.h>
 
-#include <cctype>
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -172,14 +172,15 @@ LoadResult loadCustomers(const std::string& path, const SchemaDecl& schema, cons
   std::string ext = extensionOf(path);
   bool json = ext == "jsonl" || ext == "ndjson" || ext == "json";
   if (!json && ext != "csv")
-    return ioFailure(path, "unknown customer file type; name it .csv (CSV) or .jsonl, .ndjson, .json (JSON Lines)");
+    return ioFailure(path,
+                     "unknown customer file type; name it .csv (CSV) or .jsonl, .ndjson, .json (JSON Lines)");
   std::string text, error;
   if (!readWhole(path, text, error)) return ioFailure(path, error);
   return loadCustomersFromText(path, text, json, schema, zone, options);
 }
 
-LoadResult loadCustomersFromText(const std::string& name, std::string_view text, bool json, const SchemaDecl& schema,
-                                 const TimeZone& zone, const LoadOptions& options) {
+LoadResult loadCustomersFromText(const std::string& name, std::string_view text, bool json,
+                                 const SchemaDecl& schema, const TimeZone& zone, const LoadOptions& options) {
   LoadResult result;
   data::TableBuilder builder(name, schema, zone, options, result);
   if (!builder.failed()) {

@@ -35,9 +35,9 @@ class StringPool {
   std::string_view store(std::string_view s);
 
   std::vector<std::unique_ptr<char[]>> blocks_;  // the strings' bytes; a block never moves
-  char* free_ = nullptr;                          // the unused end of the last block
+  char* free_ = nullptr;                         // the unused end of the last block
   size_t freeBytes_ = 0;
-  std::vector<std::string_view> views_;           // by id
+  std::vector<std::string_view> views_;  // by id
   // Open addressing: (high 32 bits of the hash << 32) | (id + 1); 0 is an empty slot. The hash
   // bits let a probe skip most strings without reading them.
   std::vector<uint64_t> slots_;
@@ -92,13 +92,14 @@ class CustomerTable {
 /// A problem in a data file, with its place: the line (header is line 1) and the column name.
 struct DataError {
   std::string file;
-  size_t line = 0;        // 0: the whole file
-  std::string column;     // "" when not about one column
+  size_t line = 0;     // 0: the whole file
+  std::string column;  // "" when not about one column
   std::string message;
   /// `customers.csv:1042: column 'age': "abc" is not an int`
   std::string text() const;
 };
 
+/// How a load treats bad rows.
 struct LoadOptions {
   bool skipBadRows = false;  // load the good rows and report each skipped one
   size_t maxErrors = 20;     // stop listing after this many
@@ -117,10 +118,13 @@ struct LoadResult {
 
 /// Loads customers from CSV (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`, `.json`), checking every
 /// cell against the pack's customer schema. Timestamps without a zone are read in `zone`.
+/// Another extension, a missing file or a directory is an I/O error. The schema's AST must
+/// outlive the table (enum columns point at its member lists). Rules: docs/guide.md.
 LoadResult loadCustomers(const std::string& path, const SchemaDecl& schema, const TimeZone& zone,
                          const LoadOptions& options = {});
 /// Same, from text in memory; `name` names the file in errors; `json` picks JSON Lines.
 LoadResult loadCustomersFromText(const std::string& name, std::string_view text, bool json,
-                                 const SchemaDecl& schema, const TimeZone& zone, const LoadOptions& options = {});
+                                 const SchemaDecl& schema, const TimeZone& zone,
+                                 const LoadOptions& options = {});
 
 }  // namespace herald

@@ -45,7 +45,8 @@ void appendUtf8(std::string& out, uint32_t cp) {
 /// wrong type is reported against its field and reading goes on, so one line reports them all.
 class JsonLineReader {
  public:
-  JsonLineReader(TableBuilder& b, std::string& keyScratch, std::string& valueScratch, std::vector<uint32_t>& ids)
+  JsonLineReader(TableBuilder& b, std::string& keyScratch, std::string& valueScratch,
+                 std::vector<uint32_t>& ids)
       : b_(b), keyScratch_(keyScratch), valueScratch_(valueScratch), ids_(ids) {}
   void read(std::string_view line, size_t lineNo);
 
@@ -237,8 +238,9 @@ bool JsonLineReader::numberValue(size_t f) {
     case TypeKind::Int:
     case TypeKind::Duration:
       if (!integer)
-        wrong(f, shownToken(raw), info.kind == TypeKind::Int ? " (an int has no fraction or exponent)"
-                                                             : " (write integer seconds)");
+        wrong(f, shownToken(raw),
+              info.kind == TypeKind::Int ? " (an int has no fraction or exponent)"
+                                         : " (write integer seconds)");
       else if (!parseIntText(raw, v).empty())
         b_.putBad(f, fmt::format("{} is out of the {} range (64-bit)", shownToken(raw),
                                  info.kind == TypeKind::Int ? "int" : "duration"));
@@ -338,7 +340,8 @@ bool JsonLineReader::number(std::string_view& raw, bool& integer) {
 bool JsonLineReader::string(std::string& scratch, std::string_view& out) {
   size_t start = ++pos_;
   const size_t n = s_.size();
-  while (pos_ < n && s_[pos_] != '"' && s_[pos_] != '\\' && static_cast<unsigned char>(s_[pos_]) >= 0x20) ++pos_;
+  while (pos_ < n && s_[pos_] != '"' && s_[pos_] != '\\' && static_cast<unsigned char>(s_[pos_]) >= 0x20)
+    ++pos_;
   if (pos_ < n && s_[pos_] == '"') {  // the common case: no escapes, no copy
     out = s_.substr(start, pos_ - start);
     ++pos_;
@@ -352,7 +355,8 @@ bool JsonLineReader::string(std::string& scratch, std::string_view& out) {
       out = scratch;
       return true;
     }
-    if (static_cast<unsigned char>(c) < 0x20) return syntax("a control character inside a string (escape it)");
+    if (static_cast<unsigned char>(c) < 0x20)
+      return syntax("a control character inside a string (escape it)");
     if (c != '\\') {
       scratch += c;
       ++pos_;
@@ -368,7 +372,10 @@ bool JsonLineReader::hex4(size_t at, uint32_t& v) const {
   v = 0;
   for (size_t k = at; k < at + 4; ++k) {
     char h = s_[k];
-    int d = isDigit(h) ? h - '0' : (h >= 'a' && h <= 'f') ? h - 'a' + 10 : (h >= 'A' && h <= 'F') ? h - 'A' + 10 : -1;
+    int d = isDigit(h)               ? h - '0'
+            : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+            : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+                                     : -1;
     if (d < 0) return false;
     v = v * 16 + static_cast<uint32_t>(d);
   }
@@ -390,8 +397,8 @@ bool JsonLineReader::escape(std::string& scratch) {
   if (!hex4(pos_ + 2, cp)) return syntax("\\u needs four hex digits");
   pos_ += 6;
   if (cp >= 0xD800 && cp <= 0xDBFF) {
-    if (!(pos_ + 1 < s_.size() && s_[pos_] == '\\' && s_[pos_ + 1] == 'u' && hex4(pos_ + 2, low) && low >= 0xDC00 &&
-          low <= 0xDFFF))
+    if (!(pos_ + 1 < s_.size() && s_[pos_] == '\\' && s_[pos_ + 1] == 'u' && hex4(pos_ + 2, low) &&
+          low >= 0xDC00 && low <= 0xDFFF))
       return syntax("a \\u escape holds half of a surrogate pair");
     pos_ += 6;
     cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);

@@ -85,7 +85,8 @@ size_t invalidUtf8At(std::string_view s) {
     for (size_t k = 1; k < len; ++k)
       if ((p[i + k] & 0xC0) != 0x80) return i;
     unsigned c1 = p[i + 1];
-    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 >= 0x90))
+    if ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 >= 0xA0) || (c == 0xF0 && c1 < 0x90) ||
+        (c == 0xF4 && c1 >= 0x90))
       return i;  // overlong, surrogate, or beyond U+10FFFF
     i += len;
   }
@@ -93,8 +94,8 @@ size_t invalidUtf8At(std::string_view s) {
 }
 
 std::string invalidUtf8Message(std::string_view s, size_t at) {
-  return fmt::format("invalid UTF-8 (byte 0x{:02X} at byte {} of the value)", static_cast<unsigned char>(s[at]),
-                     at + 1);
+  return fmt::format("invalid UTF-8 (byte 0x{:02X} at byte {} of the value)",
+                     static_cast<unsigned char>(s[at]), at + 1);
 }
 
 std::string parseIntText(std::string_view text, int64_t& out) {
@@ -132,7 +133,8 @@ std::string parseFloatText(std::string_view text, double& out) {
     if (!std::isfinite(v)) return fmt::format("{} is out of the float range", shown(text));
     out = v;
   }
-  if (!std::isfinite(out)) return fmt::format("{} is not a float: data holds no NaN or infinity", shown(text));
+  if (!std::isfinite(out))
+    return fmt::format("{} is not a float: data holds no NaN or infinity", shown(text));
   return "";
 }
 
@@ -143,7 +145,12 @@ std::string parseDurationText(std::string_view text, int64_t& out) {
   };
   if (text.empty()) return bad();
   char last = text.back();
-  int64_t unit = last == 's' ? 1 : last == 'm' ? 60 : last == 'h' ? 3600 : last == 'd' ? 86400 : last == 'w' ? 604800 : 0;
+  int64_t unit = last == 's'   ? 1
+                 : last == 'm' ? 60
+                 : last == 'h' ? 3600
+                 : last == 'd' ? 86400
+                 : last == 'w' ? 604800
+                               : 0;
   std::string_view number = unit ? text.substr(0, text.size() - 1) : text;
   size_t i = !number.empty() && number[0] == '-' ? 1 : 0;
   if (i == number.size()) return bad();
@@ -171,7 +178,11 @@ std::string parseEnumText(std::string_view text, const std::vector<std::string>&
 
 TableBuilder::TableBuilder(std::string file, const SchemaDecl& schema, const TimeZone& zone,
                            const LoadOptions& options, LoadResult& out)
-    : file_(std::move(file)), zone_(zone), options_(options), out_(out), table_(out.table),
+    : file_(std::move(file)),
+      zone_(zone),
+      options_(options),
+      out_(out),
+      table_(out.table),
       columns_(&out.table.mutableColumns()) {
   for (const auto& f : schema.fields) {
     FieldInfo info;
@@ -184,7 +195,8 @@ TableBuilder::TableBuilder(std::string file, const SchemaDecl& schema, const Tim
     c.type = f.type.type;
     c.type.members = info.members;
     if (info.kind == TypeKind::Set) c.setOffsets.push_back(0);
-    if (info.name == "id" && info.kind == TypeKind::String && !info.optional) idField_ = static_cast<int>(fields_.size());
+    if (info.name == "id" && info.kind == TypeKind::String && !info.optional)
+      idField_ = static_cast<int>(fields_.size());
     fields_.push_back(std::move(info));
     columns_->push_back(std::move(c));
   }
@@ -404,7 +416,8 @@ void TableBuilder::finish() {
   if (errorCount_ > out_.errors.size()) {
     out_.moreErrors = errorCount_ - out_.errors.size();
     out_.errors.push_back(DataError{
-        file_, 0, "", fmt::format("{} more error{} not listed", out_.moreErrors, out_.moreErrors == 1 ? "" : "s")});
+        file_, 0, "",
+        fmt::format("{} more error{} not listed", out_.moreErrors, out_.moreErrors == 1 ? "" : "s")});
   }
   out_.ok = !fatal_ && (errorCount_ == 0 || options_.skipBadRows);
   if (!out_.ok) {

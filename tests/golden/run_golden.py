@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Golden tests: each CASE.herald in a directory has CASE.expected, the exact output of
 `herald check CASE.herald` run from that directory (plus CASE.args when it exists: extra
-arguments, one line). Prints a diff for every case that differs; --update rewrites the
-expected files (review every rewritten file by eye before committing)."""
+arguments, one line). A CASE.cmd instead holds a whole command line after `herald` (shell
+quoting), for commands such as `explain` that read other files. Prints a diff for every case
+that differs; --update rewrites the expected files (review every rewritten file by eye)."""
 import argparse
 import difflib
 import os
+import shlex
 import subprocess
 import sys
 
@@ -20,7 +22,9 @@ def main():
     args = ap.parse_args()
 
     herald = os.path.abspath(args.herald)
-    names = sorted(f[:-7] for f in os.listdir(args.dir) if f.endswith(".herald"))
+    files = os.listdir(args.dir)
+    names = sorted([f[:-7] for f in files if f.endswith(".herald") and f[:-7] + ".cmd" not in files] +
+                   [f[:-4] for f in files if f.endswith(".cmd")])
     if args.cases:
         names = [n for n in names if n in args.cases]
     failed = []
@@ -30,7 +34,12 @@ def main():
         if os.path.exists(args_file):
             with open(args_file, encoding="utf-8") as f:
                 extra = f.read().split()
-        cmd = [herald, args.command, name + ".herald"] + extra
+        cmd_file = os.path.join(args.dir, name + ".cmd")
+        if os.path.exists(cmd_file):
+            with open(cmd_file, encoding="utf-8") as f:
+                cmd = [herald] + shlex.split(f.read())
+        else:
+            cmd = [herald, args.command, name + ".herald"] + extra
         env = dict(os.environ, NO_COLOR="1")
         try:
             proc = subprocess.run(cmd, cwd=args.dir, capture_output=True, timeout=30, env=env)

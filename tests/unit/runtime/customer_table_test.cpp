@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 
 #include "compiler/driver/compilation.hpp"
 #include "runtime/data/customer_table.hpp"
@@ -71,7 +71,8 @@ std::string str(const CustomerTable& t, const std::string& name, size_t row) {
 std::vector<std::string> setOf(const CustomerTable& t, const std::string& name, size_t row) {
   const Column& c = col(t, name);
   std::vector<std::string> out;
-  for (uint32_t i = c.setOffsets[row]; i < c.setOffsets[row + 1]; ++i) out.emplace_back(t.pool().get(c.setItems[i]));
+  for (uint32_t i = c.setOffsets[row]; i < c.setOffsets[row + 1]; ++i)
+    out.emplace_back(t.pool().get(c.setItems[i]));
   return out;
 }
 
@@ -83,8 +84,10 @@ std::vector<std::string> texts(const LoadResult& r) {
 
 // One CSV row with defaults; `cells` overrides by column name.
 std::string row(std::map<std::string, std::string> cells) {
-  static const char* kNames[] = {"id", "name", "nick", "age", "city_tier", "tier", "arpu", "vip", "tags", "signed_up", "tenure"};
-  std::map<std::string, std::string> defaults = {{"name", "Ann"}, {"city_tier", "1"}, {"tier", "A"}, {"arpu", "9.5"}};
+  static const char* kNames[] = {"id",   "name", "nick", "age",       "city_tier", "tier",
+                                 "arpu", "vip",  "tags", "signed_up", "tenure"};
+  std::map<std::string, std::string> defaults = {
+      {"name", "Ann"}, {"city_tier", "1"}, {"tier", "A"}, {"arpu", "9.5"}};
   std::string out;
   for (const char* n : kNames) {
     auto it = cells.find(n);
@@ -173,10 +176,12 @@ TEST_CASE("CSV empty file and header-only file", "[data]") {
 }
 
 TEST_CASE("CSV skips a BOM and reads CRLF and a last line without newline", "[data]") {
-  std::string text = "\xEF\xBB\xBF" "id,name,city_tier,tier,arpu,tags\r\n"
-                     "c1,Ann,1,A,1.5,x|y\r\n"
-                     "c2,\"Bob\",2,B,2.5,\"z\"\r\n"
-                     "c3,Cy,3,C,3.5,";
+  std::string text =
+      "\xEF\xBB\xBF"
+      "id,name,city_tier,tier,arpu,tags\r\n"
+      "c1,Ann,1,A,1.5,x|y\r\n"
+      "c2,\"Bob\",2,B,2.5,\"z\"\r\n"
+      "c3,Cy,3,C,3.5,";
   auto r = csv(text);
   REQUIRE(r.errors.empty());
   REQUIRE(r.ok);
@@ -190,12 +195,13 @@ TEST_CASE("CSV skips a BOM and reads CRLF and a last line without newline", "[da
 }
 
 TEST_CASE("CSV quoting: commas, doubled quotes and newlines inside quotes", "[data]") {
-  std::string text = "id,name,city_tier,tier,arpu,tags\n"
-                     "c1,\"Li, Wei\",1,A,1,\n"
-                     "c2,\"say \"\"hi\"\"\",1,A,1,\n"
-                     "c3,\"two\nlines\",1,A,1,\n"
-                     "c4,Dee,x,A,1,\n"
-                     "c5,\"\",1,A,1,\"a|b\"\n";
+  std::string text =
+      "id,name,city_tier,tier,arpu,tags\n"
+      "c1,\"Li, Wei\",1,A,1,\n"
+      "c2,\"say \"\"hi\"\"\",1,A,1,\n"
+      "c3,\"two\nlines\",1,A,1,\n"
+      "c4,Dee,x,A,1,\n"
+      "c5,\"\",1,A,1,\"a|b\"\n";
   auto r = csv(text);
   REQUIRE(r.errors.size() == 1);
   // c3 starts on line 4 and takes two lines, so c4 is on line 6.
@@ -211,19 +217,21 @@ TEST_CASE("CSV quoting: commas, doubled quotes and newlines inside quotes", "[da
 }
 
 TEST_CASE("CSV unterminated quote and text after a closing quote", "[data]") {
-  std::string text = "id,name,city_tier,tier,arpu,tags\n"
-                     "c1,Ann,1,A,1,\n"
-                     "c2,\"Bob\"x,1,A,1,\n"
-                     "c3,Cy,1,A,1,\n"
-                     "c4,\"never closed,1,A,1,\n"
-                     "c5,Ed,1,A,1,\n";
+  std::string text =
+      "id,name,city_tier,tier,arpu,tags\n"
+      "c1,Ann,1,A,1,\n"
+      "c2,\"Bob\"x,1,A,1,\n"
+      "c3,Cy,1,A,1,\n"
+      "c4,\"never closed,1,A,1,\n"
+      "c5,Ed,1,A,1,\n";
   auto r = csv(text);
   REQUIRE(r.errors.size() == 2);
   CHECK(r.errors[0].line == 3);
   CHECK(r.errors[0].column == "name");
   CHECK(r.errors[0].message.find("after the closing quote") != std::string::npos);
   CHECK(r.errors[1].text() ==
-        "customers.csv:5: column 'name': unterminated quote (the closing quote is missing before the end of the file)");
+        "customers.csv:5: column 'name': unterminated quote (the closing quote is missing before the end of "
+        "the file)");
   r = csv(text, LoadOptions{true, 20});
   CHECK(r.ok);
   CHECK(r.table.rows() == 2);  // c1 and c3; the open quote swallows c4 and c5
@@ -239,7 +247,8 @@ TEST_CASE("CSV header: unknown, repeated and missing columns", "[data]") {
 
   auto repeated = csv("id,name,city_tier,tier,arpu,tags,name\n");
   REQUIRE(repeated.errors.size() == 1);
-  CHECK(repeated.errors[0].text() == "customers.csv:1: column 'name': appears twice in the header (columns 2 and 7)");
+  CHECK(repeated.errors[0].text() ==
+        "customers.csv:1: column 'name': appears twice in the header (columns 2 and 7)");
 
   auto missing = csv("id,name,tier,tags\nc1,Ann,A,\n");
   REQUIRE(missing.errors.size() == 1);
@@ -259,7 +268,8 @@ TEST_CASE("CSV optional columns may be absent; columns in any order", "[data]") 
   REQUIRE(r.table.rows() == 1);
   CHECK(r.table.column(0).name == "id");  // columns follow the schema, not the file
   CHECK(r.table.id(0) == "c1");
-  for (const char* name : {"nick", "age", "vip", "signed_up", "tenure"}) CHECK_FALSE(col(r.table, name).isValid(0));
+  for (const char* name : {"nick", "age", "vip", "signed_up", "tenure"})
+    CHECK_FALSE(col(r.table, name).isValid(0));
   CHECK(col(r.table, "arpu").isValid(0));
 }
 
@@ -279,11 +289,13 @@ TEST_CASE("CSV empty cells", "[data]") {
 }
 
 TEST_CASE("CSV sets are sorted and deduplicated string ids", "[data]") {
-  auto r = csv(std::string(kHeader) + row({{"id", "c1"}, {"tags", "b|a|b|c"}}) + row({{"id", "c2"}, {"tags", "c|a"}}) +
-               row({{"id", "c3"}, {"tags", "a||b"}}));
+  auto r = csv(std::string(kHeader) + row({{"id", "c1"}, {"tags", "b|a|b|c"}}) +
+               row({{"id", "c2"}, {"tags", "c|a"}}) + row({{"id", "c3"}, {"tags", "a||b"}}));
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0].text() == "customers.csv:4: column 'tags': \"a||b\" has an empty set item (sets are written a|b|c)");
-  r = csv(std::string(kHeader) + row({{"id", "c1"}, {"tags", "b|a|b|c"}}) + row({{"id", "c2"}, {"tags", "c|a"}}));
+  CHECK(r.errors[0].text() ==
+        "customers.csv:4: column 'tags': \"a||b\" has an empty set item (sets are written a|b|c)");
+  r = csv(std::string(kHeader) + row({{"id", "c1"}, {"tags", "b|a|b|c"}}) +
+          row({{"id", "c2"}, {"tags", "c|a"}}));
   REQUIRE(r.ok);
   const Column& tags = col(r.table, "tags");
   REQUIRE(tags.setOffsets == std::vector<uint32_t>{0, 3, 5});
@@ -324,7 +336,8 @@ TEST_CASE("CSV cell types: ints, floats, bools, enums, durations", "[data]") {
   CHECK(errorOf("tenure", "-5") == "ok");
   CHECK(errorOf("tenure", "7x") ==
         "\"7x\" is not a duration (integer seconds, or a number with s, m, h, d or w like 7d)");
-  CHECK(errorOf("tenure", "99999999999999999w") == "\"99999999999999999w\" is out of the duration range (64-bit seconds)");
+  CHECK(errorOf("tenure", "99999999999999999w") ==
+        "\"99999999999999999w\" is out of the duration range (64-bit seconds)");
   CHECK(errorOf("signed_up", "2026-02-30") == "\"2026-02-30\" is not a timestamp: no such day");
   auto r = csv(std::string(kHeader) + row({{"id", "c1"}, {"tenure", "30m"}}));
   CHECK(col(r.table, "tenure").ints[0] == 1800);
@@ -343,7 +356,8 @@ TEST_CASE("Timestamps with and without offsets in Asia/Shanghai", "[data]") {
   CHECK(formatInstantUtc(at.ints[2]) == "2026-03-01T07:00:00Z");
   CHECK(formatInstantUtc(at.ints[3]) == "2026-03-01T01:00:00Z");
   CHECK(formatInstantUtc(at.ints[4]) == "2026-02-28T16:00:00Z");
-  auto j = jsonl(R"({"id":"c1","name":"A","city_tier":1,"tier":"A","arpu":1,"tags":[],"signed_up":"2026-03-01T09:00:00"}
+  auto j = jsonl(
+      R"({"id":"c1","name":"A","city_tier":1,"tier":"A","arpu":1,"tags":[],"signed_up":"2026-03-01T09:00:00"}
 {"id":"c2","name":"A","city_tier":1,"tier":"A","arpu":1,"tags":[],"signed_up":"2026-03-01T09:00:00-05:00"}
 )");
   REQUIRE(j.ok);
@@ -355,7 +369,8 @@ TEST_CASE("Duplicate customer ids name both lines", "[data]") {
   auto r = csv(std::string(kHeader) + row({{"id", "c1"}}) + row({{"id", "c2"}}) + row({{"id", "c1"}}));
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].text() == "customers.csv:4: column 'id': duplicate customer id \"c1\" (first on line 2)");
-  r = csv(std::string(kHeader) + row({{"id", "c1"}}) + row({{"id", "c2"}}) + row({{"id", "c1"}}), LoadOptions{true, 20});
+  r = csv(std::string(kHeader) + row({{"id", "c1"}}) + row({{"id", "c2"}}) + row({{"id", "c1"}}),
+          LoadOptions{true, 20});
   CHECK(r.ok);
   CHECK(r.table.rows() == 2);
   CHECK(r.table.findRow("c2") == 1);
@@ -363,13 +378,15 @@ TEST_CASE("Duplicate customer ids name both lines", "[data]") {
 
 {"id":"x","name":"","city_tier":1,"tier":"A","arpu":1,"tags":[]})");
   REQUIRE(j.errors.size() == 1);
-  CHECK(j.errors[0].text() == "customers.jsonl:3: column 'id': duplicate customer id \"x\" (first on line 1)");
+  CHECK(j.errors[0].text() ==
+        "customers.jsonl:3: column 'id': duplicate customer id \"x\" (first on line 1)");
 }
 
 TEST_CASE("Invalid UTF-8 is an error with its place", "[data]") {
   auto r = csv(std::string(kHeader) + row({{"id", "c1"}}) + row({{"id", "c2"}, {"name", "Bo\xFF"}}));
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0].text() == "customers.csv:3: column 'name': invalid UTF-8 (byte 0xFF at byte 3 of the value)");
+  CHECK(r.errors[0].text() ==
+        "customers.csv:3: column 'name': invalid UTF-8 (byte 0xFF at byte 3 of the value)");
   // Overlong encodings and surrogates are invalid too.
   CHECK(csv(std::string(kHeader) + row({{"id", "c1"}, {"name", "\xC0\xAF"}})).errors.size() == 1);
   CHECK(csv(std::string(kHeader) + row({{"id", "c1"}, {"name", "\xED\xA0\x80"}})).errors.size() == 1);
@@ -377,7 +394,8 @@ TEST_CASE("Invalid UTF-8 is an error with its place", "[data]") {
   auto header = csv("id,na\xFEme\n");
   CHECK_FALSE(header.ok);
   CHECK(header.errors[0].message.find("invalid UTF-8") != std::string::npos);
-  auto j = jsonl("{\"id\":\"c1\",\"name\":\"\xE4\xB8\",\"city_tier\":1,\"tier\":\"A\",\"arpu\":1,\"tags\":[]}\n");
+  auto j =
+      jsonl("{\"id\":\"c1\",\"name\":\"\xE4\xB8\",\"city_tier\":1,\"tier\":\"A\",\"arpu\":1,\"tags\":[]}\n");
   REQUIRE(j.errors.size() == 1);
   CHECK(j.errors[0].line == 1);
   CHECK(j.errors[0].column == "name");
@@ -395,7 +413,8 @@ TEST_CASE("A 10 MB cell loads, and a 10 MB bad cell gives a short message", "[da
   auto quoted = csv(std::string(kHeader) + row({{"id", "c1"}, {"name", "\"" + big + "\"\"\""}}));
   REQUIRE(quoted.ok);
   CHECK(str(quoted.table, "name", 0).size() == big.size() + 1);
-  auto j = jsonl("{\"id\":\"c1\",\"name\":\"" + big + "\",\"city_tier\":1,\"tier\":\"A\",\"arpu\":1,\"tags\":[]}");
+  auto j =
+      jsonl("{\"id\":\"c1\",\"name\":\"" + big + "\",\"city_tier\":1,\"tier\":\"A\",\"arpu\":1,\"tags\":[]}");
   REQUIRE(j.ok);
 }
 
@@ -407,7 +426,8 @@ TEST_CASE("A row with the wrong number of cells", "[data]") {
 }
 
 TEST_CASE("Blank lines in CSV are skipped but counted", "[data]") {
-  auto r = csv(std::string(kHeader) + "\n" + row({{"id", "c1"}}) + "\r\n\n" + row({{"id", "c2"}, {"age", "x"}}));
+  auto r =
+      csv(std::string(kHeader) + "\n" + row({{"id", "c1"}}) + "\r\n\n" + row({{"id", "c2"}, {"age", "x"}}));
   REQUIRE(r.errors.size() == 1);
   CHECK(r.errors[0].line == 6);
 }
@@ -415,7 +435,10 @@ TEST_CASE("Blank lines in CSV are skipped but counted", "[data]") {
 TEST_CASE("skipBadRows loads the good rows and reports each bad one", "[data]") {
   std::string text = std::string(kHeader);
   for (int i = 0; i < 200; ++i)
-    text += row({{"id", "c" + std::to_string(i)}, {"age", i % 7 == 0 ? "bad" : i % 3 == 0 ? "" : std::to_string(i)}});
+    text += row({{"id", "c" + std::to_string(i)},
+                 {"age", i % 7 == 0   ? "bad"
+                         : i % 3 == 0 ? ""
+                                      : std::to_string(i)}});
   auto r = csv(text, LoadOptions{true, 1000});
   REQUIRE(r.ok);
   CHECK(r.errors.size() == 29);
@@ -455,7 +478,8 @@ TEST_CASE("Errors beyond maxErrors are counted, not listed", "[data]") {
 }
 
 TEST_CASE("JSON Lines loads every type", "[data]") {
-  auto r = jsonl(R"({"id":"c1","name":"Ann \"A\" \u4e2d\ud83d\ude00","nick":null,"age":34,"city_tier":2,"tier":"B","arpu":12,"vip":true,"tags":["b","a","b"],"signed_up":"2026-03-01T09:00:00","tenure":86400}
+  auto r = jsonl(
+      R"({"id":"c1","name":"Ann \"A\" \u4e2d\ud83d\ude00","nick":null,"age":34,"city_tier":2,"tier":"B","arpu":12,"vip":true,"tags":["b","a","b"],"signed_up":"2026-03-01T09:00:00","tenure":86400}
    {  "tags" : [ ] , "arpu" : -1.5e2, "tier":"C", "city_tier":1, "name":"", "id":"c2" }  )");
   INFO(texts(r).size());
   REQUIRE(r.ok);
@@ -481,26 +505,38 @@ TEST_CASE("JSON Lines: null, absent keys and numbers that are not ints", "[data]
     return r.errors.empty() ? std::string("ok") : r.errors[0].text();
   };
   CHECK(errorOf(",\"age\":null") == "ok");
-  CHECK(errorOf(",\"age\":1.0") == "customers.jsonl:1: column 'age': 1.0 is not an int (an int has no fraction or exponent)");
-  CHECK(errorOf(",\"age\":1e3") == "customers.jsonl:1: column 'age': 1e3 is not an int (an int has no fraction or exponent)");
-  CHECK(errorOf(",\"age\":\"42\"") == "customers.jsonl:1: column 'age': \"42\" is not an int (write numbers without quotes)");
-  CHECK(errorOf(",\"age\":99999999999999999999") == "customers.jsonl:1: column 'age': 99999999999999999999 is out of the int range (64-bit)");
+  CHECK(errorOf(",\"age\":1.0") ==
+        "customers.jsonl:1: column 'age': 1.0 is not an int (an int has no fraction or exponent)");
+  CHECK(errorOf(",\"age\":1e3") ==
+        "customers.jsonl:1: column 'age': 1e3 is not an int (an int has no fraction or exponent)");
+  CHECK(errorOf(",\"age\":\"42\"") ==
+        "customers.jsonl:1: column 'age': \"42\" is not an int (write numbers without quotes)");
+  CHECK(errorOf(",\"age\":99999999999999999999") ==
+        "customers.jsonl:1: column 'age': 99999999999999999999 is out of the int range (64-bit)");
   CHECK(errorOf(",\"vip\":1") == "customers.jsonl:1: column 'vip': 1 is not a bool");
-  CHECK(errorOf(",\"tenure\":\"7d\"") == "customers.jsonl:1: column 'tenure': \"7d\" is not a duration (write integer seconds without quotes)");
-  CHECK(errorOf(",\"tenure\":1.5") == "customers.jsonl:1: column 'tenure': 1.5 is not a duration (write integer seconds)");
+  CHECK(
+      errorOf(",\"tenure\":\"7d\"") ==
+      "customers.jsonl:1: column 'tenure': \"7d\" is not a duration (write integer seconds without quotes)");
+  CHECK(errorOf(",\"tenure\":1.5") ==
+        "customers.jsonl:1: column 'tenure': 1.5 is not a duration (write integer seconds)");
   CHECK(errorOf(",\"nick\":{\"a\":[1,{}]}") == "customers.jsonl:1: column 'nick': an object is not a string");
-  CHECK(errorOf(",\"agee\":3") == "customers.jsonl:1: column 'agee': not a field of the customer schema; did you mean 'age'?");
-  CHECK(errorOf(",\"age\":3,\"age\":4") == "customers.jsonl:1: column 'age': the key appears twice in the object");
+  CHECK(errorOf(",\"agee\":3") ==
+        "customers.jsonl:1: column 'agee': not a field of the customer schema; did you mean 'age'?");
+  CHECK(errorOf(",\"age\":3,\"age\":4") ==
+        "customers.jsonl:1: column 'age': the key appears twice in the object");
 
   auto absent = jsonl(R"({"id":"c1","name":"A","tier":"A","arpu":1})");
   REQUIRE(absent.errors.size() == 2);
-  CHECK(absent.errors[0].text() == "customers.jsonl:1: column 'city_tier': absent, but the field is required (an int)");
-  CHECK(absent.errors[1].text() == "customers.jsonl:1: column 'tags': absent, but the field is required (a set<string>)");
+  CHECK(absent.errors[0].text() ==
+        "customers.jsonl:1: column 'city_tier': absent, but the field is required (an int)");
+  CHECK(absent.errors[1].text() ==
+        "customers.jsonl:1: column 'tags': absent, but the field is required (a set<string>)");
   auto nullRequired = jsonl(R"({"id":"c1","name":null,"city_tier":1,"tier":"a","arpu":1,"tags":["x",2]})");
   REQUIRE(nullRequired.errors.size() == 3);
   CHECK(nullRequired.errors[0].message == "null, but the field is required (a string)");
   CHECK(nullRequired.errors[1].message == "\"a\" is not one of \"A\", \"B\", \"C\"; did you mean 'A'?");
-  CHECK(nullRequired.errors[2].message == "a set<string> is an array of strings; this array holds other values");
+  CHECK(nullRequired.errors[2].message ==
+        "a set<string> is an array of strings; this array holds other values");
   auto huge = jsonl(R"({"id":"c1","name":"A","city_tier":1,"tier":"A","arpu":1e999,"tags":[]})");
   REQUIRE(huge.errors.size() == 1);
   CHECK(huge.errors[0].message == "1e999 is out of the float range");
@@ -513,7 +549,8 @@ TEST_CASE("JSON Lines string escapes", "[data]") {
   };
   CHECK(nameOf(R"("a\nb\t\/\\\"\b\f\r")") == "a\nb\t/\\\"\b\f\r");
   CHECK(nameOf(R"("\u00e9\u4E2D")") == "\xC3\xA9\xE4\xB8\xAD");
-  CHECK(nameOf(R"("\x")") == "error: not a JSON object: an unknown escape in a string (at character 64 of the line)");
+  CHECK(nameOf(R"("\x")") ==
+        "error: not a JSON object: an unknown escape in a string (at character 64 of the line)");
   CHECK(nameOf(R"("\ud83d")").find("half of a surrogate pair") != std::string::npos);
   CHECK(nameOf(R"("\udc00x")").find("half of a surrogate pair") != std::string::npos);
   CHECK(nameOf(R"("\u12")").find("four hex digits") != std::string::npos);
@@ -523,12 +560,19 @@ TEST_CASE("JSON Lines string escapes", "[data]") {
 
 TEST_CASE("JSON Lines: lines that are not objects; blank lines", "[data]") {
   std::string good = R"({"id":"c1","name":"A","city_tier":1,"tier":"A","arpu":1,"tags":[]})";
-  auto r = jsonl(good + "\n  \t\r\n[1,2]\n" + R"({"id":"c2","name":"A"} x)" + "\n{\"id\":\"c3\",\n\"oops\n" + "\r\n");
+  auto r = jsonl(good + "\n  \t\r\n[1,2]\n" + R"({"id":"c2","name":"A"} x)" + "\n{\"id\":\"c3\",\n\"oops\n" +
+                 "\r\n");
   auto t = texts(r);
   REQUIRE(r.errors.size() == 4);
-  CHECK(t[0] == "customers.jsonl:3: not a JSON object: the line does not start with '{' (at character 1 of the line)");
-  CHECK(t[1] == "customers.jsonl:4: not a JSON object: text after the object's closing '}' (at character 24 of the line)");
-  CHECK(t[2] == "customers.jsonl:5: not a JSON object: expected a key in double quotes (at character 12 of the line)");
+  CHECK(
+      t[0] ==
+      "customers.jsonl:3: not a JSON object: the line does not start with '{' (at character 1 of the line)");
+  CHECK(t[1] ==
+        "customers.jsonl:4: not a JSON object: text after the object's closing '}' (at character 24 of the "
+        "line)");
+  CHECK(
+      t[2] ==
+      "customers.jsonl:5: not a JSON object: expected a key in double quotes (at character 12 of the line)");
   CHECK(r.errors[3].line == 6);
   auto skipped = jsonl(good + "\n  \t\r\n[1,2]\n", LoadOptions{true, 20});
   CHECK(skipped.ok);
@@ -550,7 +594,8 @@ TEST_CASE("Binary garbage never crashes a loader", "[data]") {
       state = state * 6364136223846793005ull + 1442695040888963407ull;
       uint8_t byte = static_cast<uint8_t>(state >> 56);
       static const char kSpecial[] = ",\"\n\r{}[]:|\\ 0123456789.e-";
-      text += (state >> 20) % 3 == 0 ? kSpecial[(state >> 8) % (sizeof kSpecial - 1)] : static_cast<char>(byte);
+      text +=
+          (state >> 20) % 3 == 0 ? kSpecial[(state >> 8) % (sizeof kSpecial - 1)] : static_cast<char>(byte);
     }
     auto c = csv(text);
     auto j = jsonl(text);
@@ -564,8 +609,10 @@ TEST_CASE("Binary garbage never crashes a loader", "[data]") {
 }
 
 TEST_CASE("Mutated valid files never crash a loader", "[data]") {
-  std::string validCsv = std::string(kHeader) + "c1,\"Li, \"\"W\"\"\",x,34,2,B,12.5,true,5g|prepaid,2026-03-01T09:00:00+08:00,7d\r\n" +
-                         row({{"id", "c2"}, {"tags", "a|b"}}) + row({{"id", "c3"}, {"nick", "\"two\nlines\""}});
+  std::string validCsv =
+      std::string(kHeader) +
+      "c1,\"Li, \"\"W\"\"\",x,34,2,B,12.5,true,5g|prepaid,2026-03-01T09:00:00+08:00,7d\r\n" +
+      row({{"id", "c2"}, {"tags", "a|b"}}) + row({{"id", "c3"}, {"nick", "\"two\nlines\""}});
   std::string validJson =
       R"({"id":"c1","name":"A\u00e9\n","nick":null,"age":3,"city_tier":1,"tier":"A","arpu":1.5e1,"vip":false,"tags":["x","y"],"signed_up":"2026-03-01","tenure":60})"
       "\n"
@@ -590,10 +637,12 @@ TEST_CASE("Mutated valid files never crash a loader", "[data]") {
       }
     }
     for (bool json : {false, true}) {
-      auto r = loadCustomersFromText("m", text, json, pack().schema(), pack().zone, LoadOptions{round % 3 == 0, 20});
+      auto r = loadCustomersFromText("m", text, json, pack().schema(), pack().zone,
+                                     LoadOptions{round % 3 == 0, 20});
       CHECK((r.ok || !r.errors.empty()));
       if (r.ok)
-        for (size_t i = 0; i < r.table.rows(); ++i) CHECK(r.table.findRow(r.table.id(i)) == static_cast<int64_t>(i));
+        for (size_t i = 0; i < r.table.rows(); ++i)
+          CHECK(r.table.findRow(r.table.id(i)) == static_cast<int64_t>(i));
     }
   }
 }
@@ -604,7 +653,8 @@ TEST_CASE("loadCustomers reads files and reports I/O errors", "[data]") {
   std::string csvPath = (dir / "customers.csv").string();
   std::string jsonPath = (dir / "customers.ndjson").string();
   std::ofstream(csvPath) << kHeader << row({{"id", "c1"}, {"age", "x"}});
-  std::ofstream(jsonPath) << R"({"id":"c1","name":"A","city_tier":1,"tier":"A","arpu":1,"tags":[]})" << "\n";
+  std::ofstream(jsonPath) << R"({"id":"c1","name":"A","city_tier":1,"tier":"A","arpu":1,"tags":[]})"
+                          << "\n";
   auto r = loadCustomers(csvPath, pack().schema(), pack().zone);
   CHECK_FALSE(r.ok);
   CHECK_FALSE(r.ioError);

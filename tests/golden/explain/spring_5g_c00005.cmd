@@ -1,0 +1,1 @@
+explain spring.herald --customers customers.csv --events events.jsonl --customer c00005 --campaign spring_5g --at 2026-03-10T09:00
