@@ -34,12 +34,47 @@ std::string helpText(const std::string& command) {
            "Shows why one customer is or is not in an audience: the condition as a tree, each part\n"
            "with its value (true, false, unknown or an error) and the values of the fields it reads,\n"
            "then a verdict naming the conditions that decided it. --json prints it as one JSON object.\n";
+  if (command == "run")
+    return "usage: herald run PACK --db STORE --activity NAME [--customers FILE] [--at TIME] [--dry-run] [--json]\n"
+           "\n"
+           "Runs one activity at an instant (default: now): first decides deferred contacts that are due,\n"
+           "then takes every customer in a campaign's audience, arbitrates by priority under dnd,\n"
+           "exclusion lists, per_customer, policies, limits, budgets, quiet hours and hold-outs, and\n"
+           "records every decision with its reason in the store, in one transaction. Running the same\n"
+           "activity at the same instant again changes nothing and says so (\"already done\").\n"
+           "--dry-run computes everything and writes nothing. --json prints the summary as JSON.\n";
+  if (command == "flush")
+    return "usage: herald flush PACK --db STORE [--customers FILE] [--at TIME] [--json]\n"
+           "\n"
+           "Decides deferred and delayed contacts that are due by TIME (runs do this first).\n";
+  if (command == "contacts")
+    return "usage: herald contacts --db STORE [--run N] [--customer ID] [--campaign NAME] [--json]\n"
+           "\n"
+           "Shows what the store recorded and why: every decision (sent, control, suppressed or\n"
+           "deferred) with its reason, in run order then decision order. --run, --customer and\n"
+           "--campaign keep only the matching entries. --json prints one JSON object per entry.\n"
+           "The store is only read; a missing store is an error. Its tables: docs/store.md.\n";
+  if (command == "list")
+    return "usage: herald list add|remove --db STORE NAME [--channel CHANNEL] (ID... | --file FILE)\n"
+           "       herald list show --db STORE NAME [--channel CHANNEL] [--json]\n"
+           "\n"
+           "Manages the store's lists of customers. The list named dnd is the do-not-disturb list:\n"
+           "without --channel its members get no contact on any channel, with --channel only not on\n"
+           "that one. Other lists are used by the policies that exclude them.\n"
+           "add and remove take customer ids, or --file FILE with one id per line (blank lines are\n"
+           "skipped); all changes are made in one transaction. The store is created on first use.\n"
+           "show prints the members (with --channel: those of that channel); --json prints\n"
+           "{\"list\":\"dnd\",\"channel\":\"sms\"|null,\"customer\":\"c1\"} per member.\n";
   return "usage: herald COMMAND [ARGS]\n"
          "\n"
          "commands:\n"
          "  check PACK       compile a pack and print its diagnostics\n"
          "  eval PACK ...    evaluate an expression, segment or audience for each customer\n"
          "  explain PACK ... why one customer is or is not in an audience\n"
+         "  run PACK ...     run an activity: decide, arbitrate and record contacts\n"
+         "  flush PACK ...   decide deferred contacts that are due\n"
+         "  contacts ...     what the store recorded and why\n"
+         "  list ...         add, remove or show customers of a list (dnd: do not disturb)\n"
          "  help [COMMAND]   explain a command\n"
          "  version          print the version\n"
          "\n"
@@ -68,6 +103,10 @@ int main(int argc, char** argv) {
   if (command == "check") return runCheck(args);
   if (command == "eval") return runEval(args);
   if (command == "explain") return runExplain(args);
+  if (command == "contacts") return runContacts(args);
+  if (command == "list") return runList(args);
+  if (command == "run") return runRun(args);
+  if (command == "flush") return runFlush(args);
   std::fprintf(stderr, "herald: unknown command '%s'\n\n%s", command.c_str(), helpText("").c_str());
   return 2;
 }
