@@ -15,11 +15,9 @@ namespace {
 
 /// A JSON number that always reads as a float (`45.0`, `0.05`); null when not finite.
 std::string floatJson(double v) {
-  if (!std::isfinite(v))
-    return "null";
+  if (!std::isfinite(v)) return "null";
   std::string s = fmt::format("{}", v);
-  if (s.find_first_of(".e") == std::string::npos)
-    s += ".0";
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
   return s;
 }
 
@@ -34,11 +32,10 @@ std::string entryJson(const ContactEntry& e) {
       "{{\"run\":{},\"activity\":{},\"campaign\":{},\"customer\":{},\"channel\":{},\"offer\":{},\"status\":{}"
       ","
       "\"reason\":{},\"priority\":{},\"at\":\"{}\",\"deferred_from\":{},\"cost\":{},\"message\":{}}}",
-      e.run, e.activity.empty() ? "null" : jsonString(e.activity), jsonString(e.campaign),
-      jsonString(e.customer), jsonString(e.channel), optJson(e.offer), jsonString(e.status),
-      optJson(e.reason), e.priority ? floatJson(*e.priority) : "null", formatInstantUtc(e.at),
-      e.deferredFrom ? "\"" + formatInstantUtc(*e.deferredFrom) + "\"" : "null", floatJson(e.cost),
-      optJson(e.message));
+      e.run, e.activity.empty() ? "null" : jsonString(e.activity), jsonString(e.campaign), jsonString(e.customer),
+      jsonString(e.channel), optJson(e.offer), jsonString(e.status), optJson(e.reason),
+      e.priority ? floatJson(*e.priority) : "null", formatInstantUtc(e.at),
+      e.deferredFrom ? "\"" + formatInstantUtc(*e.deferredFrom) + "\"" : "null", floatJson(e.cost), optJson(e.message));
 }
 
 /// The entries as an aligned table: numbers right-aligned, text left-aligned.
@@ -49,33 +46,27 @@ void printTable(const std::vector<ContactEntry>& entries) {
   std::vector<std::vector<std::string>> rows;
   rows.reserve(entries.size());
   for (const ContactEntry& e : entries)
-    rows.push_back({std::to_string(e.run), e.campaign, e.customer, e.channel, e.status,
-                    e.reason.value_or("-"), floatText(e.priority), formatInstantUtc(e.at),
-                    fmt::format("{}", e.cost)});
+    rows.push_back({std::to_string(e.run), e.campaign, e.customer, e.channel, e.status, e.reason.value_or("-"),
+                    floatText(e.priority), formatInstantUtc(e.at), fmt::format("{}", e.cost)});
   std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); ++i)
-    width[i] = header[i].size();
+  for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
   for (const auto& row : rows)
-    for (size_t i = 0; i < row.size(); ++i)
-      width[i] = std::max(width[i], row[i].size());
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
   auto print = [&](const std::vector<std::string>& row) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
-      if (i)
-        line += "  ";
+      if (i) line += "  ";
       std::string pad(width[i] - row[i].size(), ' ');
       line += right[i] ? pad + row[i] : (i + 1 == row.size() ? row[i] : row[i] + pad);
     }
-    while (!line.empty() && line.back() == ' ')
-      line.pop_back();
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     std::puts(line.c_str());
   };
   print(header);
-  for (const auto& row : rows)
-    print(row);
+  for (const auto& row : rows) print(row);
 }
 
-} // namespace
+}  // namespace
 
 int runContacts(const Args& args) {
   Options o;
@@ -109,8 +100,7 @@ int runContacts(const Args& args) {
   options.readOnly = true;
   std::unique_ptr<Store> store = openSqliteStore(o.get("--db"), options, err);
   std::vector<ContactEntry> entries;
-  if (store)
-    entries = store->contacts(run, o.get("--customer"), o.get("--campaign"), err);
+  if (store) entries = store->contacts(run, o.get("--customer"), o.get("--campaign"), err);
   if (err) {
     std::fprintf(stderr, "herald contacts: %s\n", err.message.c_str());
     return 2;
@@ -129,4 +119,4 @@ int runContacts(const Args& args) {
   return 0;
 }
 
-} // namespace herald::cli
+}  // namespace herald::cli

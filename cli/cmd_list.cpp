@@ -15,21 +15,18 @@ namespace {
 
 /// The list as people read it: `list dnd (all channels)`, `list dnd (channel sms)`, `list vip`.
 std::string listLabel(const std::string& name, const std::string& channel) {
-  if (!channel.empty())
-    return fmt::format("list {} (channel {})", name, channel);
+  if (!channel.empty()) return fmt::format("list {} (channel {})", name, channel);
   return name == "dnd" ? "list dnd (all channels)" : "list " + name;
 }
 
 /// The ids of a --file: one per line, surrounding blanks dropped, blank lines skipped.
 bool readIds(const std::string& path, std::vector<std::string>& out, std::string& error) {
   std::string text;
-  if (!readFile(path, text, error))
-    return false;
+  if (!readFile(path, text, error)) return false;
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
-    if (end == std::string::npos)
-      end = text.size();
+    if (end == std::string::npos) end = text.size();
     size_t b = text.find_first_not_of(" \t\r", start);
     if (b != std::string::npos && b < end) {
       size_t e = text.find_last_not_of(" \t\r", end - 1);
@@ -41,9 +38,7 @@ bool readIds(const std::string& path, std::vector<std::string>& out, std::string
 }
 
 /// "1 was" / "3 were".
-std::string count(size_t n, const char* one, const char* many) {
-  return fmt::format("{} {}", n, n == 1 ? one : many);
-}
+std::string count(size_t n, const char* one, const char* many) { return fmt::format("{} {}", n, n == 1 ? one : many); }
 
 int show(Store& store, const Options& o, const std::string& name) {
   StoreError err;
@@ -56,20 +51,17 @@ int show(Store& store, const Options& o, const std::string& name) {
   std::string channel = o.get("--channel");
   size_t shown = 0;
   for (const ListMember& m : members) {
-    if (byChannel && m.channel != channel)
-      continue;
+    if (byChannel && m.channel != channel) continue;
     ++shown;
     std::string line;
     if (o.has("--json"))
       line = fmt::format("{{\"list\":{},\"channel\":{},\"customer\":{}}}", jsonString(m.list),
                          m.channel.empty() ? "null" : jsonString(m.channel), jsonString(m.customer));
     else
-      line =
-          byChannel || m.channel.empty() ? m.customer : fmt::format("{} (channel {})", m.customer, m.channel);
+      line = byChannel || m.channel.empty() ? m.customer : fmt::format("{} (channel {})", m.customer, m.channel);
     std::puts(line.c_str());
   }
-  if (shown == 0 && !o.has("--json"))
-    std::printf("%s has no members\n", listLabel(name, channel).c_str());
+  if (shown == 0 && !o.has("--json")) std::printf("%s has no members\n", listLabel(name, channel).c_str());
   return 0;
 }
 
@@ -81,8 +73,7 @@ int change(Store& store, bool add, const std::string& name, const std::string& c
   std::set<std::string> present;
   if (!err)
     for (ListMember& m : store.listMembers(name, err))
-      if (m.channel == channel)
-        present.insert(std::move(m.customer));
+      if (m.channel == channel) present.insert(std::move(m.customer));
   size_t changed = 0, unchanged = 0;
   for (size_t i = 0; i < ids.size() && !err; ++i) {
     ListMember m{name, channel, ids[i]};
@@ -98,8 +89,7 @@ int change(Store& store, bool add, const std::string& name, const std::string& c
       ++changed;
     }
   }
-  if (!err)
-    store.commit(err);
+  if (!err) store.commit(err);
   if (err) {
     store.rollback();
     std::fprintf(stderr, "herald list: %s\n", err.message.c_str());
@@ -115,7 +105,7 @@ int change(Store& store, bool add, const std::string& name, const std::string& c
   return 0;
 }
 
-} // namespace
+}  // namespace
 
 int runList(const Args& args) {
   Options o;
@@ -168,9 +158,8 @@ int runList(const Args& args) {
     std::fprintf(stderr, "herald list: %s\n", err.message.c_str());
     return 2;
   }
-  if (action == "show")
-    return show(*store, o, name);
+  if (action == "show") return show(*store, o, name);
   return change(*store, action == "add", name, o.get("--channel"), ids);
 }
 
-} // namespace herald::cli
+}  // namespace herald::cli

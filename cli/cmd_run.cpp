@@ -1,6 +1,7 @@
 // `herald run PACK --db S --activity A [--customers F] [--at T] [--dry-run] [--json]`: one batch run.
 // `herald flush PACK --db S [--customers F] [--at T]`: decide deferred contacts that are due.
 
+#include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
 
@@ -14,6 +15,7 @@ bool evaluationInstant(const Options& o, const TimeZone& zone, const std::string
 namespace {
 
 std::string number(double d) {
+  d = std::round(d * 1e9) / 1e9;  // sums of costs like 0.1 + 0.1 + 0.1 print as 0.3
   std::string s = fmt::format("{}", d);
   return s.find_first_of(".en") == std::string::npos ? s + ".0" : s;
 }
@@ -115,6 +117,9 @@ int runRun(const Args& args) {
   if (!evaluationInstant(o, pack.zone(), "run", at)) return 2;
   LoadResult loaded;
   if (!customersOrEmpty(pack.compilation(), o, pack.zone(), "run", loaded, exitCode)) return exitCode;
+  if (!o.values.count("--customers") && !o.has("--dry-run"))
+    std::fprintf(stderr, "herald run: no --customers, so no candidates: only due work is decided; the run is "
+                         "recorded, so the same activity at the same --at will not run again\n");
   auto store = openStore(o, "run", false, exitCode);
   if (!store) return exitCode;
   RunError runError;

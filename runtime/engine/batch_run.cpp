@@ -257,8 +257,9 @@ int64_t decideDue(const CompiledPack& pack, const CustomerTable* customers, Stor
     if (d.status == "deferred") {  // deferred again (cannot happen at the end of a quiet window, but be exact)
       e.at = d.at;
     }
-    if (d.status == "sent" && c->hasMessage) e.message = renderMessage(*c, pack, customers, e.customer, e.at);
-    else if (d.status != "deferred") e.message.reset();
+    bool known = customers && customers->findRow(e.customer) >= 0;
+    if (d.status == "sent" && c->hasMessage && known) e.message = renderMessage(*c, pack, customers, e.customer, e.at);
+    else if (d.status != "sent" && d.status != "deferred") e.message.reset();
     decided.push_back(std::move(e));
   }
   return static_cast<int64_t>(decided.size());
@@ -285,6 +286,28 @@ RunSummary summaryOfRecordedRun(const CompiledPack& pack, const ActivityInfo& ac
     }
   }
   return s;
+}
+
+/// How far back the expressions' contacts(...) and responses(...) look: -1 not at all,
+/// INT64_MAX all history, else the longest `within`.
+int64_t historyWindow(const IrNode* n, std::unordered_set<const IrNode*>& seen) {
+  if (!n || !seen.insert(n).second) return -1;
+  int64_t w = -1;
+  if (n->kind == IrKind::Aggregate && (n->agg == Aggregate::Contacts || n->agg == Aggregate::Responses))
+    w = n->within < 0 ? INT64_MAX : n->within;
+  for (const IrNode* a : n->args) w = std::max(w, historyWindow(a, seen));
+  return std::max(w, historyWindow(n->where, seen));
+}
+
+/// The sent contacts of every customer with `at` in (at - window, at], as aggregates read them.
+std::unordered_map<std::string, CustomerHistory> contactHistories(Store& store, int64_t at, int64_t window,
+                                                                   StoreError& err) {
+  std::unordered_map<std::string, CustomerHistory> out;
+  if (window < 0) return out;
+  int64_t from = window == INT64_MAX ? INT64_MIN : at - window;
+  for (SentContact& s : store.sentContacts(from, at, err))
+    out[s.customer].contacts.push_back(ContactRecord{s.at, s.campaign, s.channel, s.offer.value_or("")});
+  return out;
 }
 
 struct Pair {
@@ -363,6 +386,18 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
   auto t1 = std::chrono::steady_clock::now();
   PoolDict dict(customers.pool());
   BatchInput input = batchInput(customers, dict);
+  // Audiences and priorities see the history as it stood before the run (LANGUAGE.md section 5).
+  std::unordered_set<const IrNode*> seen;
+  int64_t window = -1;
+  for (const CampaignInfo* c : activity->campaigns)
+    if (!c->trigger) window = std::max({window, historyWindow(c->audience, seen), historyWindow(c->priority, seen)});
+  std::unordered_map<std::string, CustomerHistory> histories = contactHistories(store, request.at, window, err);
+  if (err) return storeFailed();
+  input.history = [&](size_t r) -> const CustomerHistory* {
+    if (histories.empty()) return nullptr;
+    auto h = histories.find(std::string(customers.id(r)));
+    return h == histories.end() ? nullptr : &h->second;
+  };
   std::vector<Pair> pairs;
   TableRow row(customers);
   Interpreter interp;
@@ -386,12 +421,16 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
       size_t end = std::min(customers.rows(), begin + BatchEvaluator::kBlock);
       batch.evaluate(begin, end, states);
       for (size_t r = begin; r < end; ++r) {
-        if (states[r - begin] == 3) reportError(std::string(customers.id(r)), *c, batch.errorOf(r));
+        if (states[r - begin] == 3) {
+          reportError(std::string(customers.id(r)), *c, batch.errorOf(r));
+          ++cs.errors;
+        }
         if (states[r - begin] != 1) continue;
         Pair p{c, r, 0.0};
         if (c->priority) {
           row.setRow(r);
           ctx.customerId = customers.id(r);
+          ctx.history = input.history(r);
           Value v = interp.eval(c->priority, ctx);
           if (v.failed()) {
             reportError(std::string(customers.id(r)), *c, "priority: " + v.text);

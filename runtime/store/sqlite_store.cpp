@@ -122,60 +122,51 @@ enum Query {
   kBegin,
   kCommit,
   kRollback,
-  kContacts, // eight variants follow: bit 0 run, bit 1 customer, bit 2 campaign filtered
+  kContacts,  // eight variants follow: bit 0 run, bit 1 customer, bit 2 campaign filtered
   kQueryCount = kContacts + 8
 };
 
-#define HERALD_ENTRY_COLUMNS                                                                                 \
-  "run, seq, activity, campaign, customer, channel, offer, status, reason, priority, at_s, "                 \
-  "deferred_from_s, "                                                                                        \
+#define HERALD_ENTRY_COLUMNS                                                                                           \
+  "run, seq, activity, campaign, customer, channel, offer, status, reason, priority, at_s, "                           \
+  "deferred_from_s, "                                                                                                  \
   "cost, message"
 
 const char* querySql(Query q) {
   switch (q) {
-  case kFindBatchRun:
-    return "SELECT id, activity, at_s FROM runs WHERE kind = 'batch' AND activity = ?1 AND at_s = ?2";
-  case kSentCount:
-    return "SELECT count(*) FROM contacts WHERE status = 'sent' AND at_s > ?1 AND at_s <= ?2";
-  case kSent:
-    return "SELECT customer, campaign, channel, offer, at_s, cost FROM contacts"
-           " WHERE status = 'sent' AND at_s > ?1 AND at_s <= ?2 ORDER BY at_s";
-  case kSpent:
-    return "SELECT campaign, total(cost) FROM contacts WHERE status = 'sent' GROUP BY campaign ORDER BY "
-           "campaign";
-  case kDue:
-    return "SELECT " HERALD_ENTRY_COLUMNS " FROM contacts WHERE status = 'deferred' AND at_s <= ?1"
-           " ORDER BY at_s, run, seq";
-  case kRunEntries:
-    return "SELECT " HERALD_ENTRY_COLUMNS " FROM contacts"
-           " WHERE run = ?1 AND status IN ('sent', 'control', 'deferred') ORDER BY seq";
-  case kListAll:
-    return "SELECT list, channel, customer FROM lists ORDER BY list, channel, customer";
-  case kListOne:
-    return "SELECT list, channel, customer FROM lists WHERE list = ?1 ORDER BY channel, customer";
-  case kInsertRun:
-    return "INSERT INTO runs (kind, activity, at, at_s, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-  case kInsertContact:
-    return "INSERT INTO contacts (run, seq, activity, campaign, customer, channel, offer, status, reason,"
-           " priority, at, at_s, deferred_from, deferred_from_s, cost, message)"
-           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
-  case kUpdateContact:
-    return "UPDATE contacts SET activity = ?3, campaign = ?4, customer = ?5, channel = ?6, offer = ?7,"
-           " status = ?8, reason = ?9, priority = ?10, at = ?11, at_s = ?12, deferred_from = ?13,"
-           " deferred_from_s = ?14, cost = ?15, message = ?16 WHERE run = ?1 AND seq = ?2";
-  case kAddMember:
-    return "INSERT INTO lists (list, channel, customer, added_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO "
-           "NOTHING";
-  case kRemoveMember:
-    return "DELETE FROM lists WHERE list = ?1 AND channel = ?2 AND customer = ?3";
-  case kBegin:
-    return "BEGIN IMMEDIATE";
-  case kCommit:
-    return "COMMIT";
-  case kRollback:
-    return "ROLLBACK";
-  default:
-    return nullptr; // the kContacts variants are built by contactsSql
+    case kFindBatchRun:
+      return "SELECT id, activity, at_s FROM runs WHERE kind = 'batch' AND activity = ?1 AND at_s = ?2";
+    case kSentCount: return "SELECT count(*) FROM contacts WHERE status = 'sent' AND at_s > ?1 AND at_s <= ?2";
+    case kSent:
+      return "SELECT customer, campaign, channel, offer, at_s, cost FROM contacts"
+             " WHERE status = 'sent' AND at_s > ?1 AND at_s <= ?2 ORDER BY at_s";
+    case kSpent:
+      return "SELECT campaign, total(cost) FROM contacts WHERE status = 'sent' GROUP BY campaign ORDER BY "
+             "campaign";
+    case kDue:
+      return "SELECT " HERALD_ENTRY_COLUMNS " FROM contacts WHERE status = 'deferred' AND at_s <= ?1"
+             " ORDER BY at_s, run, seq";
+    case kRunEntries:
+      return "SELECT " HERALD_ENTRY_COLUMNS " FROM contacts"
+             " WHERE run = ?1 AND status IN ('sent', 'control', 'deferred') ORDER BY seq";
+    case kListAll: return "SELECT list, channel, customer FROM lists ORDER BY list, channel, customer";
+    case kListOne: return "SELECT list, channel, customer FROM lists WHERE list = ?1 ORDER BY channel, customer";
+    case kInsertRun: return "INSERT INTO runs (kind, activity, at, at_s, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+    case kInsertContact:
+      return "INSERT INTO contacts (run, seq, activity, campaign, customer, channel, offer, status, reason,"
+             " priority, at, at_s, deferred_from, deferred_from_s, cost, message)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+    case kUpdateContact:
+      return "UPDATE contacts SET activity = ?3, campaign = ?4, customer = ?5, channel = ?6, offer = ?7,"
+             " status = ?8, reason = ?9, priority = ?10, at = ?11, at_s = ?12, deferred_from = ?13,"
+             " deferred_from_s = ?14, cost = ?15, message = ?16 WHERE run = ?1 AND seq = ?2";
+    case kAddMember:
+      return "INSERT INTO lists (list, channel, customer, added_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO "
+             "NOTHING";
+    case kRemoveMember: return "DELETE FROM lists WHERE list = ?1 AND channel = ?2 AND customer = ?3";
+    case kBegin: return "BEGIN IMMEDIATE";
+    case kCommit: return "COMMIT";
+    case kRollback: return "ROLLBACK";
+    default: return nullptr;  // the kContacts variants are built by contactsSql
   }
 }
 
@@ -183,18 +174,15 @@ const char* querySql(Query q) {
 std::string contactsSql(int mask) {
   std::string sql = "SELECT " HERALD_ENTRY_COLUMNS " FROM contacts";
   const char* sep = " WHERE ";
-  if (mask & 1)
-    sql += sep + std::string("run = ?1"), sep = " AND ";
-  if (mask & 2)
-    sql += sep + std::string("customer = ?2"), sep = " AND ";
-  if (mask & 4)
-    sql += sep + std::string("campaign = ?3");
+  if (mask & 1) sql += sep + std::string("run = ?1"), sep = " AND ";
+  if (mask & 2) sql += sep + std::string("customer = ?2"), sep = " AND ";
+  if (mask & 4) sql += sep + std::string("campaign = ?3");
   return sql + " ORDER BY run, seq";
 }
 
 /// A cached statement in use: reset and its bindings cleared when the use ends.
 class Use {
-public:
+ public:
   explicit Use(sqlite3_stmt* s) : s_(s) {}
   ~Use() {
     if (s_) {
@@ -205,17 +193,17 @@ public:
   Use(const Use&) = delete;
   Use& operator=(const Use&) = delete;
   explicit operator bool() const { return s_ != nullptr; }
-  sqlite3_stmt* get() const { return s_; }
 
   void bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
   void bind(int i, double v) { sqlite3_bind_double(s_, i, v); }
-  void bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
-  }
+  void bind(int i, const std::string& v) { sqlite3_bind_text(s_, i, v.data(), int(v.size()), SQLITE_TRANSIENT); }
   void bindNull(int i) { sqlite3_bind_null(s_, i); }
   /// Binds NULL for an empty string.
   void bindOrNull(int i, const std::string& v) { v.empty() ? bindNull(i) : bind(i, v); }
-  template <class T> void bind(int i, const std::optional<T>& v) { v ? bind(i, *v) : bindNull(i); }
+  template <class T>
+  void bind(int i, const std::optional<T>& v) {
+    v ? bind(i, *v) : bindNull(i);
+  }
   int step() { return sqlite3_step(s_); }
 
   int64_t int64(int i) const { return sqlite3_column_int64(s_, i); }
@@ -226,12 +214,11 @@ public:
     return p ? std::string(p, size_t(sqlite3_column_bytes(s_, i))) : std::string();
   }
   std::optional<std::string> optText(int i) const {
-    if (isNull(i))
-      return std::nullopt;
+    if (isNull(i)) return std::nullopt;
     return text(i);
   }
 
-private:
+ private:
   sqlite3_stmt* s_;
 };
 
@@ -247,18 +234,16 @@ ContactEntry readEntry(const Use& q) {
   e.offer = q.optText(6);
   e.status = q.text(7);
   e.reason = q.optText(8);
-  if (!q.isNull(9))
-    e.priority = q.real(9);
+  if (!q.isNull(9)) e.priority = q.real(9);
   e.at = q.int64(10);
-  if (!q.isNull(11))
-    e.deferredFrom = q.int64(11);
+  if (!q.isNull(11)) e.deferredFrom = q.int64(11);
   e.cost = q.real(12);
   e.message = q.optText(13);
   return e;
 }
 
-/// Binds an entry as ?1..?16 of kInsertContact and kUpdateContact.
-void bindEntry(Use& q, const ContactEntry& e) {
+/// Binds an entry as ?1..?16 of kInsertContact and kUpdateContact; `atText` is its `at` as text.
+void bindEntry(Use& q, const ContactEntry& e, const std::string& atText) {
   q.bind(1, e.run);
   q.bind(2, e.seq);
   q.bindOrNull(3, e.activity);
@@ -269,7 +254,7 @@ void bindEntry(Use& q, const ContactEntry& e) {
   q.bind(8, e.status);
   q.bind(9, e.reason);
   q.bind(10, e.priority);
-  q.bind(11, formatInstantUtc(e.at));
+  q.bind(11, atText);
   q.bind(12, e.at);
   if (e.deferredFrom) {
     q.bind(13, formatInstantUtc(*e.deferredFrom));
@@ -290,25 +275,21 @@ std::string secondsText(int ms) { return fmt::format("{}", ms / 1000.0); }
 bool foreignFile(const std::string& path) {
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
-  if (ec || size == 0)
-    return false;
-  static const char kMagic[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f',
-                                  'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
+  if (ec || size == 0) return false;
+  static const char kMagic[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f', 'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
   char head[16] = {};
   std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return false; // unreadable: SQLite reports it
+  if (!in) return false;  // unreadable: SQLite reports it
   in.read(head, sizeof head);
   return in.gcount() != sizeof head || !std::equal(head, head + 16, kMagic);
 }
 
 class SqliteStore final : public Store {
-public:
+ public:
   SqliteStore(std::string path, const StoreOptions& options) : path_(std::move(path)), options_(options) {}
   ~SqliteStore() override {
-    for (sqlite3_stmt* s : stmts_)
-      sqlite3_finalize(s);
-    sqlite3_close(db_); // rolls back a transaction left open
+    for (sqlite3_stmt* s : stmts_) sqlite3_finalize(s);
+    sqlite3_close(db_);  // rolls back a transaction left open
   }
 
   /// Opens, checks the version and (unless read-only) creates or migrates the schema.
@@ -332,13 +313,21 @@ public:
   void addListMember(const ListMember& m, StoreError& err) override;
   void removeListMember(const ListMember& m, StoreError& err) override;
 
-private:
+ private:
   /// The error for a store of a schema version newer than this build's.
   StoreError newerVersion(int version) const {
     return {StoreError::Kind::NewerVersion,
             fmt::format("the store {} has schema version {}, newer than this herald understands ({}); it was "
                         "left unchanged: use a newer herald",
                         path_, version, kSchemaVersion)};
+  }
+  /// An instant as ISO-8601 UTC text.
+  const std::string& instantText(int64_t at) {
+    if (at != lastInstant_) {
+      lastInstant_ = at;
+      lastInstantText_ = formatInstantUtc(at);
+    }
+    return lastInstantText_;
   }
   /// Sets `err` from an SQLite result code, for an action described by `what`.
   void fail(int rc, const std::string& what, StoreError& err) const;
@@ -362,35 +351,38 @@ private:
   StoreOptions options_;
   sqlite3* db_ = nullptr;
   std::array<sqlite3_stmt*, kQueryCount> stmts_{};
+  // The text of the last instant formatted: a run's entries mostly share one.
+  int64_t lastInstant_ = 0;
+  std::string lastInstantText_ = formatInstantUtc(0);
 };
 
 void SqliteStore::fail(int rc, const std::string& what, StoreError& err) const {
   const char* detail = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   switch (rc & 0xff) {
-  case SQLITE_BUSY:
-  case SQLITE_LOCKED:
-    err = {StoreError::Kind::Busy, fmt::format("the store {} is locked by another writer; waited {} s", path_,
-                                               secondsText(options_.busyTimeoutMs))};
-    return;
-  case SQLITE_NOTADB:
-    err = {StoreError::Kind::Corrupt,
-           fmt::format("{} is not a Herald store (not an SQLite database)", path_)};
-    return;
-  case SQLITE_CORRUPT:
-    err = {StoreError::Kind::Corrupt,
-           fmt::format("the store {} is damaged ({}); restore it from a backup", path_, detail)};
-    return;
-  case SQLITE_READONLY:
-    err = {StoreError::Kind::Io,
-           fmt::format("the store {} cannot be written (read-only file or directory); nothing was changed",
-                       path_)};
-    return;
-  case SQLITE_FULL:
-    err = {StoreError::Kind::Io,
-           fmt::format("the store {} cannot be written: the disk is full; nothing was changed", path_)};
-    return;
-  default:
-    err = {StoreError::Kind::Io, fmt::format("the store {}: {} failed: {}", path_, what, detail)};
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      err = {StoreError::Kind::Busy, fmt::format("the store {} is locked by another writer; waited {} s", path_,
+                                                 secondsText(options_.busyTimeoutMs))};
+      return;
+    case SQLITE_NOTADB:
+      err = {StoreError::Kind::Corrupt, fmt::format("{} is not a Herald store (not an SQLite database)", path_)};
+      return;
+    case SQLITE_CORRUPT:
+      err = {StoreError::Kind::Corrupt,
+             fmt::format("the store {} is damaged ({}); restore it from a backup", path_, detail)};
+      return;
+    case SQLITE_READONLY:
+      err = {StoreError::Kind::Io,
+             options_.readOnly
+                 ? fmt::format("the store {} was opened for reading only; nothing was changed", path_)
+                 : fmt::format("the store {} cannot be written (read-only file or directory); nothing was changed",
+                               path_)};
+      return;
+    case SQLITE_FULL:
+      err = {StoreError::Kind::Io,
+             fmt::format("the store {} cannot be written: the disk is full; nothing was changed", path_)};
+      return;
+    default: err = {StoreError::Kind::Io, fmt::format("the store {}: {} failed: {}", path_, what, detail)};
   }
 }
 
@@ -410,17 +402,14 @@ Use SqliteStore::use(int q, StoreError& err) {
 
 bool SqliteStore::exec(const char* sql, const std::string& what, StoreError& err) {
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK)
-    fail(rc, what, err);
+  if (rc != SQLITE_OK) fail(rc, what, err);
   return rc == SQLITE_OK;
 }
 
 bool SqliteStore::run(Use& q, const std::string& what, StoreError& err) {
-  if (!q)
-    return false;
+  if (!q) return false;
   int rc = q.step();
-  if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-    return true;
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW) return true;
   fail(rc, what, err);
   return false;
 }
@@ -428,13 +417,10 @@ bool SqliteStore::run(Use& q, const std::string& what, StoreError& err) {
 bool SqliteStore::readVersion(int& version, StoreError& err) {
   sqlite3_stmt* s = nullptr;
   int rc = sqlite3_prepare_v2(db_, "PRAGMA user_version", -1, &s, nullptr);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step(s);
-  if (rc == SQLITE_ROW)
-    version = sqlite3_column_int(s, 0);
+  if (rc == SQLITE_OK) rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) version = sqlite3_column_int(s, 0);
   sqlite3_finalize(s);
-  if (rc == SQLITE_ROW)
-    return true;
+  if (rc == SQLITE_ROW) return true;
   fail(rc, "reading the schema version", err);
   return false;
 }
@@ -445,8 +431,8 @@ bool SqliteStore::connect(int flags, StoreError& err) {
   // One store is used by one thread at a time: no locking in every call (a tenth of a large read).
   int rc = sqlite3_open_v2(path_.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
-    err = {StoreError::Kind::Io, fmt::format("cannot open the store {}: {}", path_,
-                                             db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc))};
+    err = {StoreError::Kind::Io,
+           fmt::format("cannot open the store {}: {}", path_, db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc))};
     return false;
   }
   sqlite3_extended_result_codes(db_, 1);
@@ -455,27 +441,23 @@ bool SqliteStore::connect(int flags, StoreError& err) {
 }
 
 bool SqliteStore::checkVersion(int& version, StoreError& err) {
-  if (!readVersion(version, err))
-    return false;
+  if (!readVersion(version, err)) return false;
   if (version > kSchemaVersion) {
     err = newerVersion(version);
     return false;
   }
-  if (version > 0)
-    return true;
+  if (version > 0) return true;
   // Version 0: a new store, or another application's database that must not be touched.
   sqlite3_stmt* s = nullptr;
   int rc = sqlite3_prepare_v2(db_, "SELECT count(*) FROM sqlite_master", -1, &s, nullptr);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step(s);
+  if (rc == SQLITE_OK) rc = sqlite3_step(s);
   int64_t objects = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
   sqlite3_finalize(s);
   if (rc != SQLITE_ROW) {
     fail(rc, "reading the schema", err);
     return false;
   }
-  if (objects == 0)
-    return true;
+  if (objects == 0) return true;
   err = {StoreError::Kind::Corrupt,
          fmt::format("{} is an SQLite database but not a Herald store; it was left unchanged", path_)};
   return false;
@@ -489,52 +471,42 @@ bool SqliteStore::open(StoreError& err) {
     return false;
   }
   if (exists && foreignFile(path_)) {
-    err = {StoreError::Kind::Corrupt,
-           fmt::format("{} is not a Herald store (not an SQLite database)", path_)};
+    err = {StoreError::Kind::Corrupt, fmt::format("{} is not a Herald store (not an SQLite database)", path_)};
     return false;
   }
   int version = 0;
   // First a look that cannot write: closing a writable connection may checkpoint the WAL into
   // the file, and a store we refuse must stay byte for byte as it was.
-  if (exists && !(connect(SQLITE_OPEN_READONLY, err) && checkVersion(version, err)))
-    return false;
+  if (exists && !(connect(SQLITE_OPEN_READONLY, err) && checkVersion(version, err))) return false;
   if (options_.readOnly) {
     if (version != kSchemaVersion) {
-      err = {StoreError::Kind::Io, version == 0
-                                       ? fmt::format("{} is an empty file, not a Herald store", path_)
-                                       : fmt::format("the store {} has the older schema version {}; any "
-                                                     "herald command that writes upgrades it",
-                                                     path_, version)};
+      err = {StoreError::Kind::Io, version == 0 ? fmt::format("{} is an empty file, not a Herald store", path_)
+                                                : fmt::format("the store {} has the older schema version {}; any "
+                                                              "herald command that writes upgrades it",
+                                                              path_, version)};
       return false;
     }
     // Reads through a writable connection made read-only, when the file allows: the last
     // connection to close then folds the WAL back into the store and removes it.
     if (access(path_.c_str(), W_OK) == 0) {
-      if (!connect(SQLITE_OPEN_READWRITE, err))
-        return false;
-      if (!exec("PRAGMA query_only = ON", "opening", err))
-        return false;
-      if (!checkVersion(version, err))
-        return false;
+      if (!connect(SQLITE_OPEN_READWRITE, err)) return false;
+      if (!exec("PRAGMA query_only = ON", "opening", err)) return false;
+      if (!checkVersion(version, err)) return false;
     }
     return true;
   }
-  if (!connect(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err))
-    return false;
+  if (!connect(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err)) return false;
   if (sqlite3_db_readonly(db_, "main") == 1) {
     fail(SQLITE_READONLY, "opening", err);
     return false;
   }
-  if (!checkVersion(version, err))
-    return false; // again: it may have changed since the look
-  if (!exec("PRAGMA journal_mode = WAL", "switching to WAL mode", err))
-    return false;
+  if (!checkVersion(version, err)) return false;  // again: it may have changed since the look
+  if (!exec("PRAGMA journal_mode = WAL", "switching to WAL mode", err)) return false;
   return version == kSchemaVersion || migrate(err);
 }
 
 bool SqliteStore::migrate(StoreError& err) {
-  if (!exec("BEGIN IMMEDIATE", "creating the tables", err))
-    return false;
+  if (!exec("BEGIN IMMEDIATE", "creating the tables", err)) return false;
   int version = 0;
   // Another process may have created or migrated the store since we looked.
   bool ok = readVersion(version, err);
@@ -542,14 +514,10 @@ bool SqliteStore::migrate(StoreError& err) {
     err = newerVersion(version);
     ok = false;
   }
-  for (; ok && version < kSchemaVersion; ++version)
-    ok = migrateStep(version, err);
-  if (ok)
-    ok = exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion).c_str(), "setting the version", err);
-  if (ok)
-    ok = exec("COMMIT", "creating the tables", err);
-  if (!ok)
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  for (; ok && version < kSchemaVersion; ++version) ok = migrateStep(version, err);
+  if (ok) ok = exec(fmt::format("PRAGMA user_version = {}", kSchemaVersion).c_str(), "setting the version", err);
+  if (ok) ok = exec("COMMIT", "creating the tables", err);
+  if (!ok) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
   return ok;
 }
 
@@ -557,12 +525,10 @@ bool SqliteStore::migrate(StoreError& err) {
 /// kSchemaVersion); released steps never change, so every old store upgrades the same way.
 bool SqliteStore::migrateStep(int from, StoreError& err) {
   switch (from) {
-  case 0:
-    return exec(kSchemaV1, "creating the tables", err);
-  default:
-    err = {StoreError::Kind::Io,
-           fmt::format("the store {}: no migration from schema version {}", path_, from)};
-    return false;
+    case 0: return exec(kSchemaV1, "creating the tables", err);
+    default:
+      err = {StoreError::Kind::Io, fmt::format("the store {}: no migration from schema version {}", path_, from)};
+      return false;
   }
 }
 
@@ -570,15 +536,12 @@ bool SqliteStore::migrateStep(int from, StoreError& err) {
 
 std::optional<RunRecord> SqliteStore::findBatchRun(const std::string& activity, int64_t at, StoreError& err) {
   Use q = use(kFindBatchRun, err);
-  if (!q)
-    return std::nullopt;
+  if (!q) return std::nullopt;
   q.bind(1, activity);
   q.bind(2, at);
   int rc = q.step();
-  if (rc == SQLITE_ROW)
-    return RunRecord{q.int64(0), "batch", q.text(1), q.int64(2)};
-  if (rc != SQLITE_DONE)
-    fail(rc, "looking up a run", err);
+  if (rc == SQLITE_ROW) return RunRecord{q.int64(0), "batch", q.text(1), q.int64(2)};
+  if (rc != SQLITE_DONE) fail(rc, "looking up a run", err);
   return std::nullopt;
 }
 
@@ -587,8 +550,7 @@ std::vector<SentContact> SqliteStore::sentContacts(int64_t from, int64_t to, Sto
   {
     // Counting reads only the (status, at_s) index: cheap next to the copies a growing vector makes.
     Use count = use(kSentCount, err);
-    if (!count)
-      return out;
+    if (!count) return out;
     count.bind(1, from);
     count.bind(2, to);
     int rc = count.step();
@@ -599,8 +561,7 @@ std::vector<SentContact> SqliteStore::sentContacts(int64_t from, int64_t to, Sto
     out.reserve(size_t(count.int64(0)));
   }
   Use q = use(kSent, err);
-  if (!q)
-    return out;
+  if (!q) return out;
   q.bind(1, from);
   q.bind(2, to);
   int rc;
@@ -613,61 +574,49 @@ std::vector<SentContact> SqliteStore::sentContacts(int64_t from, int64_t to, Sto
     c.at = q.int64(4);
     c.cost = q.real(5);
   }
-  if (rc != SQLITE_DONE)
-    fail(rc, "reading sent contacts", err);
+  if (rc != SQLITE_DONE) fail(rc, "reading sent contacts", err);
   return out;
 }
 
 std::vector<std::pair<std::string, double>> SqliteStore::spentByCampaign(StoreError& err) {
   std::vector<std::pair<std::string, double>> out;
   Use q = use(kSpent, err);
-  if (!q)
-    return out;
+  if (!q) return out;
   int rc;
-  while ((rc = q.step()) == SQLITE_ROW)
-    out.emplace_back(q.text(0), q.real(1));
-  if (rc != SQLITE_DONE)
-    fail(rc, "reading spent budgets", err);
+  while ((rc = q.step()) == SQLITE_ROW) out.emplace_back(q.text(0), q.real(1));
+  if (rc != SQLITE_DONE) fail(rc, "reading spent budgets", err);
   return out;
 }
 
 std::vector<ContactEntry> SqliteStore::entries(Use& q, const std::string& what, StoreError& err) {
   std::vector<ContactEntry> out;
-  if (!q)
-    return out;
+  if (!q) return out;
   int rc;
-  while ((rc = q.step()) == SQLITE_ROW)
-    out.push_back(readEntry(q));
-  if (rc != SQLITE_DONE)
-    fail(rc, what, err);
+  while ((rc = q.step()) == SQLITE_ROW) out.push_back(readEntry(q));
+  if (rc != SQLITE_DONE) fail(rc, what, err);
   return out;
 }
 
 std::vector<ContactEntry> SqliteStore::dueEntries(int64_t by, StoreError& err) {
   Use q = use(kDue, err);
-  if (q)
-    q.bind(1, by);
+  if (q) q.bind(1, by);
   return entries(q, "reading deferred contacts", err);
 }
 
 std::vector<ContactEntry> SqliteStore::runEntries(int64_t run, StoreError& err) {
   Use q = use(kRunEntries, err);
-  if (q)
-    q.bind(1, run);
+  if (q) q.bind(1, run);
   return entries(q, "reading a run's contacts", err);
 }
 
-std::vector<ContactEntry> SqliteStore::contacts(int64_t run, const std::string& customer,
-                                                const std::string& campaign, StoreError& err) {
+std::vector<ContactEntry> SqliteStore::contacts(int64_t run, const std::string& customer, const std::string& campaign,
+                                                StoreError& err) {
   int mask = (run != 0 ? 1 : 0) | (!customer.empty() ? 2 : 0) | (!campaign.empty() ? 4 : 0);
   Use q = use(kContacts + mask, err);
   if (q) {
-    if (mask & 1)
-      q.bind(1, run);
-    if (mask & 2)
-      q.bind(2, customer);
-    if (mask & 4)
-      q.bind(3, campaign);
+    if (mask & 1) q.bind(1, run);
+    if (mask & 2) q.bind(2, customer);
+    if (mask & 4) q.bind(3, campaign);
   }
   return entries(q, "reading contacts", err);
 }
@@ -675,15 +624,11 @@ std::vector<ContactEntry> SqliteStore::contacts(int64_t run, const std::string& 
 std::vector<ListMember> SqliteStore::listMembers(const std::string& list, StoreError& err) {
   std::vector<ListMember> out;
   Use q = use(list.empty() ? kListAll : kListOne, err);
-  if (!q)
-    return out;
-  if (!list.empty())
-    q.bind(1, list);
+  if (!q) return out;
+  if (!list.empty()) q.bind(1, list);
   int rc;
-  while ((rc = q.step()) == SQLITE_ROW)
-    out.push_back({q.text(0), q.text(1), q.text(2)});
-  if (rc != SQLITE_DONE)
-    fail(rc, "reading lists", err);
+  while ((rc = q.step()) == SQLITE_ROW) out.push_back({q.text(0), q.text(1), q.text(2)});
+  if (rc != SQLITE_DONE) fail(rc, "reading lists", err);
   return out;
 }
 
@@ -697,34 +642,29 @@ void SqliteStore::begin(StoreError& err) {
 
 void SqliteStore::commit(StoreError& err) {
   Use q = use(kCommit, err);
-  if (!run(q, "committing", err))
-    rollback();
+  if (!run(q, "committing", err)) rollback();
 }
 
 void SqliteStore::rollback() {
-  if (sqlite3_get_autocommit(db_))
-    return; // no transaction open
+  if (sqlite3_get_autocommit(db_)) return;  // no transaction open
   StoreError ignored;
   Use q = use(kRollback, ignored);
-  if (q)
-    q.step();
+  if (q) q.step();
 }
 
 int64_t SqliteStore::addRun(const RunRecord& r, StoreError& err) {
   Use q = use(kInsertRun, err);
-  if (!q)
-    return 0;
+  if (!q) return 0;
   q.bind(1, r.kind);
   q.bindOrNull(2, r.activity);
   q.bind(3, formatInstantUtc(r.at));
   q.bind(4, r.at);
   q.bind(5, formatInstantUtc(int64_t(std::time(nullptr))));
   int rc = q.step();
-  if (rc == SQLITE_DONE)
-    return sqlite3_last_insert_rowid(db_);
+  if (rc == SQLITE_DONE) return sqlite3_last_insert_rowid(db_);
   if (rc == SQLITE_CONSTRAINT_UNIQUE)
-    err = {StoreError::Kind::Io, fmt::format("the store {} already has the run of {} at {}", path_,
-                                             r.activity, formatInstantUtc(r.at))};
+    err = {StoreError::Kind::Io,
+           fmt::format("the store {} already has the run of {} at {}", path_, r.activity, formatInstantUtc(r.at))};
   else
     fail(rc, "recording a run", err);
   return 0;
@@ -732,17 +672,15 @@ int64_t SqliteStore::addRun(const RunRecord& r, StoreError& err) {
 
 void SqliteStore::addContact(const ContactEntry& e, StoreError& err) {
   Use q = use(kInsertContact, err);
-  if (!q)
-    return;
-  bindEntry(q, e);
+  if (!q) return;
+  bindEntry(q, e, instantText(e.at));
   run(q, "recording a contact", err);
 }
 
 void SqliteStore::updateContact(const ContactEntry& e, StoreError& err) {
   Use q = use(kUpdateContact, err);
-  if (!q)
-    return;
-  bindEntry(q, e);
+  if (!q) return;
+  bindEntry(q, e, instantText(e.at));
   if (run(q, "updating a contact", err) && sqlite3_changes(db_) == 0)
     err = {StoreError::Kind::Io,
            fmt::format("the store {} has no contact {} of run {} to update", path_, e.seq, e.run)};
@@ -750,8 +688,7 @@ void SqliteStore::updateContact(const ContactEntry& e, StoreError& err) {
 
 void SqliteStore::addListMember(const ListMember& m, StoreError& err) {
   Use q = use(kAddMember, err);
-  if (!q)
-    return;
+  if (!q) return;
   q.bind(1, m.list);
   q.bind(2, m.channel);
   q.bind(3, m.customer);
@@ -761,26 +698,23 @@ void SqliteStore::addListMember(const ListMember& m, StoreError& err) {
 
 void SqliteStore::removeListMember(const ListMember& m, StoreError& err) {
   Use q = use(kRemoveMember, err);
-  if (!q)
-    return;
+  if (!q) return;
   q.bind(1, m.list);
   q.bind(2, m.channel);
   q.bind(3, m.customer);
   run(q, "removing from a list", err);
 }
 
-} // namespace
+}  // namespace
 
-std::unique_ptr<Store> openSqliteStore(const std::string& path, const StoreOptions& options,
-                                       StoreError& err) {
+std::unique_ptr<Store> openSqliteStore(const std::string& path, const StoreOptions& options, StoreError& err) {
   if (path.empty()) {
     err = {StoreError::Kind::Io, "no store given (an empty path)"};
     return nullptr;
   }
   auto store = std::make_unique<SqliteStore>(path, options);
-  if (!store->open(err))
-    return nullptr;
+  if (!store->open(err)) return nullptr;
   return store;
 }
 
-} // namespace herald
+}  // namespace herald

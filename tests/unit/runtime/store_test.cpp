@@ -74,8 +74,7 @@ std::string rawQuery(const std::string& path, const std::string& sql) {
   return out;
 }
 
-ContactEntry entry(int64_t run, int64_t seq, const std::string& customer, const std::string& status,
-                   int64_t at) {
+ContactEntry entry(int64_t run, int64_t seq, const std::string& customer, const std::string& status, int64_t at) {
   ContactEntry e;
   e.run = run;
   e.seq = seq;
@@ -85,8 +84,7 @@ ContactEntry entry(int64_t run, int64_t seq, const std::string& customer, const 
   e.channel = "sms";
   e.status = status;
   e.at = at;
-  if (status == "sent")
-    e.cost = 0.05;
+  if (status == "sent") e.cost = 0.05;
   return e;
 }
 
@@ -106,9 +104,9 @@ int64_t record(Store& store, int64_t at, const std::vector<ContactEntry>& entrie
   return run;
 }
 
-constexpr int64_t kT = 1772326800; // 2026-03-01T01:00:00Z
+constexpr int64_t kT = 1772326800;  // 2026-03-01T01:00:00Z
 
-} // namespace
+}  // namespace
 
 TEST_CASE("a store is created on first use and reopened", "[store]") {
   TempDir dir;
@@ -119,15 +117,14 @@ TEST_CASE("a store is created on first use and reopened", "[store]") {
   CHECK(!openSqliteStore(path, readOnly, err));
   CHECK(err.kind == StoreError::Kind::Io);
   CHECK(err.message == "no store at " + path);
-  CHECK(!std::filesystem::exists(path)); // reads never create it
+  CHECK(!std::filesystem::exists(path));  // reads never create it
 
   err = {};
   openStore(path);
   CHECK(rawQuery(path, "PRAGMA user_version") == "1");
   CHECK(rawQuery(path, "PRAGMA journal_mode") == "wal");
-  CHECK(rawQuery(path,
-                 "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
-                 "ORDER BY name)") == "contacts events leads lists orders runs");
+  CHECK(rawQuery(path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
+                       "ORDER BY name)") == "contacts events leads lists orders runs");
   auto store = openStore(path);
   CHECK(store->contacts(0, "", "", err).empty());
   CHECK(openStore(path, readOnly)->listMembers("", err).empty());
@@ -142,7 +139,7 @@ TEST_CASE("runs are numbered from 1 and a batch run is recorded once", "[store]"
   CHECK(record(*store, kT, {}, "other") == 2);
   store->begin(err);
   CHECK(store->addRun({0, "event", "", kT}, err) == 3);
-  CHECK(store->addRun({0, "event", "", kT}, err) == 4); // events share instants freely
+  CHECK(store->addRun({0, "event", "", kT}, err) == 4);  // events share instants freely
   store->commit(err);
   REQUIRE(!err);
 
@@ -166,7 +163,7 @@ TEST_CASE("runs are numbered from 1 and a batch run is recorded once", "[store]"
   CHECK(record(*store, kT + 60, {}) == 5);
 }
 
-TEST_CASE("sentContacts takes sent contacts with at in (from, to]", "[store]") {
+TEST_CASE("sentContacts takes sent contacts after from, up to and including to", "[store]") {
   TempDir dir;
   auto store = openStore(dir.file("s.db"));
   auto a = entry(0, 1, "c1", "sent", kT - 100);
@@ -174,7 +171,7 @@ TEST_CASE("sentContacts takes sent contacts with at in (from, to]", "[store]") {
   auto b = entry(0, 2, "c2", "sent", kT);
   auto c = entry(0, 3, "c3", "control", kT);
   auto d = entry(0, 4, "c4", "suppressed", kT);
-  auto e = entry(0, 5, "c5", "sent", kT - 200); // on the lower bound: excluded
+  auto e = entry(0, 5, "c5", "sent", kT - 200);  // on the lower bound: excluded
   record(*store, kT, {a, b, c, d, e});
   StoreError err;
   auto sent = store->sentContacts(kT - 200, kT, err);
@@ -200,9 +197,9 @@ TEST_CASE("sentContacts takes sent contacts with at in (from, to]", "[store]") {
 TEST_CASE("dueEntries are in order of due instant, then run, then seq", "[store]") {
   TempDir dir;
   auto store = openStore(dir.file("s.db"));
-  record(*store, kT,
-         {entry(0, 1, "a", "deferred", kT + 500), entry(0, 5, "b", "deferred", kT + 400),
-          entry(0, 6, "x", "sent", kT)});
+  record(
+      *store, kT,
+      {entry(0, 1, "a", "deferred", kT + 500), entry(0, 5, "b", "deferred", kT + 400), entry(0, 6, "x", "sent", kT)});
   record(*store, kT + 10, {entry(0, 2, "c", "deferred", kT + 400), entry(0, 3, "d", "deferred", kT + 600)});
   StoreError err;
   auto due = store->dueEntries(kT + 500, err);
@@ -227,7 +224,7 @@ TEST_CASE("updateContact decides a deferred entry in place", "[store]") {
   record(*store, kT, {d, entry(0, 2, "c2", "suppressed", kT), entry(0, 3, "c3", "control", kT)});
 
   StoreError err;
-  auto entries = store->runEntries(1, err); // suppressed entries are left out
+  auto entries = store->runEntries(1, err);  // suppressed entries are left out
   REQUIRE(entries.size() == 2);
   CHECK(entries[0].seq == 1);
   CHECK(entries[1].seq == 3);
@@ -290,7 +287,7 @@ TEST_CASE("lists keep members per channel", "[store]") {
   store->begin(err);
   store->addListMember({"dnd", "", "c1"}, err);
   store->addListMember({"dnd", "sms", "c2"}, err);
-  store->addListMember({"dnd", "sms", "c2"}, err); // already there: no change, no error
+  store->addListMember({"dnd", "sms", "c2"}, err);  // already there: no change, no error
   store->addListMember({"dnd", "email", "c1"}, err);
   store->addListMember({"complained", "", "c3"}, err);
   store->commit(err);
@@ -305,7 +302,7 @@ TEST_CASE("lists keep members per channel", "[store]") {
 
   store->begin(err);
   store->removeListMember({"dnd", "", "c1"}, err);
-  store->removeListMember({"dnd", "", "c9"}, err); // not there: no change, no error
+  store->removeListMember({"dnd", "", "c9"}, err);  // not there: no change, no error
   store->commit(err);
   REQUIRE(!err);
   dnd = store->listMembers("dnd", err);
@@ -357,8 +354,7 @@ TEST_CASE("a store from a newer version is refused and left unchanged", "[store]
     CHECK(err.message.find("schema version 99, newer than this herald understands (1)") != std::string::npos);
   }
   CHECK(readBytes(path) == before);
-  if (!wal)
-    CHECK(!std::filesystem::exists(path + "-wal"));
+  if (!wal) CHECK(!std::filesystem::exists(path + "-wal"));
   CHECK(!std::filesystem::exists(path + "-journal"));
 }
 
@@ -390,13 +386,13 @@ TEST_CASE("a store locked by another writer is waited for, then refused", "[stor
   openStore(path);
   sqlite3* other = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &other) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE; INSERT INTO lists VALUES ('dnd', '', 'x', 'now')", nullptr,
-                       nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE; INSERT INTO lists VALUES ('dnd', '', 'x', 'now')", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
   StoreOptions options;
   options.busyTimeoutMs = 200;
-  auto store = openStore(path, options); // an up-to-date store opens without the write lock
+  auto store = openStore(path, options);  // an up-to-date store opens without the write lock
   StoreError err;
-  CHECK(store->listMembers("dnd", err).empty()); // readers see the last commit
+  CHECK(store->listMembers("dnd", err).empty());  // readers see the last commit
   CHECK(!err);
   store->begin(err);
   CHECK(err.kind == StoreError::Kind::Busy);
@@ -448,8 +444,7 @@ TEST_CASE("a store opened read-only refuses writes", "[store]") {
   StoreError err;
   CHECK(store->contacts(0, "", "", err).size() == 1);
   store->begin(err);
-  if (!err)
-    store->addListMember({"dnd", "", "c1"}, err);
+  if (!err) store->addListMember({"dnd", "", "c1"}, err);
   CHECK(err.kind == StoreError::Kind::Io);
   store->rollback();
   CHECK(rawQuery(path, "SELECT count(*) FROM lists") == "0");
@@ -467,14 +462,13 @@ std::string runHerald(const std::string& args, int& exitCode) {
   REQUIRE(p);
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-    out.append(buf, n);
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
   int status = pclose(p);
   exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("herald contacts prints what was recorded", "[store][cli]") {
   TempDir dir;
@@ -492,21 +486,20 @@ TEST_CASE("herald contacts prints what was recorded", "[store][cli]") {
   record(*openStore(path), kT, {a, b, c});
 
   int code = 0;
-  CHECK(
-      runHerald("contacts --db '" + path + "' --json", code) ==
-      "{\"run\":1,\"activity\":\"spring_push\",\"campaign\":\"spring_5g\",\"customer\":\"c1\",\"channel\":"
-      "\"sms\","
-      "\"offer\":\"data_5g\",\"status\":\"sent\",\"reason\":null,\"priority\":45.0,"
-      "\"at\":\"2026-03-01T01:00:00Z\",\"deferred_from\":null,\"cost\":0.05,\"message\":\"Hi \\\"Ann\\\"\"}\n"
-      "{\"run\":1,\"activity\":\"spring_push\",\"campaign\":\"spring_5g\",\"customer\":\"c2\",\"channel\":"
-      "\"sms\","
-      "\"offer\":null,\"status\":\"suppressed\",\"reason\":\"policy standard: max 3 contacts per 90d\","
-      "\"priority\":null,\"at\":\"2026-03-01T01:00:00Z\",\"deferred_from\":null,\"cost\":0.0,\"message\":"
-      "null}\n"
-      "{\"run\":1,\"activity\":\"spring_push\",\"campaign\":\"spring_5g\",\"customer\":\"c3\",\"channel\":"
-      "\"sms\","
-      "\"offer\":null,\"status\":\"sent\",\"reason\":null,\"priority\":7.5,\"at\":\"2026-03-01T02:00:00Z\","
-      "\"deferred_from\":\"2026-03-01T01:00:00Z\",\"cost\":1.0,\"message\":null}\n");
+  CHECK(runHerald("contacts --db '" + path + "' --json", code) ==
+        "{\"run\":1,\"activity\":\"spring_push\",\"campaign\":\"spring_5g\",\"customer\":\"c1\",\"channel\":"
+        "\"sms\","
+        "\"offer\":\"data_5g\",\"status\":\"sent\",\"reason\":null,\"priority\":45.0,"
+        "\"at\":\"2026-03-01T01:00:00Z\",\"deferred_from\":null,\"cost\":0.05,\"message\":\"Hi \\\"Ann\\\"\"}\n"
+        "{\"run\":1,\"activity\":\"spring_push\",\"campaign\":\"spring_5g\",\"customer\":\"c2\",\"channel\":"
+        "\"sms\","
+        "\"offer\":null,\"status\":\"suppressed\",\"reason\":\"policy standard: max 3 contacts per 90d\","
+        "\"priority\":null,\"at\":\"2026-03-01T01:00:00Z\",\"deferred_from\":null,\"cost\":0.0,\"message\":"
+        "null}\n"
+        "{\"run\":1,\"activity\":\"spring_push\",\"campaign\":\"spring_5g\",\"customer\":\"c3\",\"channel\":"
+        "\"sms\","
+        "\"offer\":null,\"status\":\"sent\",\"reason\":null,\"priority\":7.5,\"at\":\"2026-03-01T02:00:00Z\","
+        "\"deferred_from\":\"2026-03-01T01:00:00Z\",\"cost\":1.0,\"message\":null}\n");
   CHECK(code == 0);
   CHECK(runHerald("contacts --db '" + path + "' --customer c2", code) ==
         "run  campaign   customer  channel  status      reason                                   priority"
@@ -519,8 +512,7 @@ TEST_CASE("herald contacts prints what was recorded", "[store][cli]") {
         "herald contacts: --run needs a run number (1, 2, ...), not 'x'\n");
   CHECK(code == 2);
   std::string missing = dir.file("missing.db");
-  CHECK(runHerald("contacts --db '" + missing + "'", code) ==
-        "herald contacts: no store at " + missing + "\n");
+  CHECK(runHerald("contacts --db '" + missing + "'", code) == "herald contacts: no store at " + missing + "\n");
   CHECK(code == 2);
   CHECK(!std::filesystem::exists(missing));
 }
@@ -533,8 +525,7 @@ TEST_CASE("herald list adds, removes and shows members", "[store][cli]") {
   CHECK(code == 2);
   CHECK(runHerald("list add " + db + "dnd c1 c2", code) == "added 2 to list dnd (all channels)\n");
   CHECK(code == 0);
-  CHECK(runHerald("list add " + db + "dnd c2 c3", code) ==
-        "added 1 to list dnd (all channels); 1 was already there\n");
+  CHECK(runHerald("list add " + db + "dnd c2 c3", code) == "added 1 to list dnd (all channels); 1 was already there\n");
   std::string file = dir.file("ids.txt");
   std::ofstream(file) << "c4\n\n  c5 \r\n";
   CHECK(runHerald("list add " + db + "dnd --channel sms --file '" + file + "'", code) ==

@@ -1,0 +1,1 @@
+contacts --db no_such_store.db --run 0

@@ -1,0 +1,1 @@
+contacts --db not_a_store.csv --json

@@ -1,0 +1,1 @@
+list add --db no_such_store.db dnd

@@ -1,0 +1,1 @@
+list add --db not_a_store.csv dnd c1

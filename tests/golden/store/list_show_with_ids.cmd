@@ -1,0 +1,1 @@
+list show --db no_such_store.db dnd c1
