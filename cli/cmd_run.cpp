@@ -1,6 +1,8 @@
 // `herald run PACK --db S --activity A [--customers F] [--at T] [--dry-run] [--json]`: one batch run.
 // `herald flush PACK --db S [--customers F] [--at T]`: decide deferred contacts that are due.
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <fmt/format.h>
@@ -123,8 +125,17 @@ int runRun(const Args& args) {
   auto store = openStore(o, "run", false, exitCode);
   if (!store) return exitCode;
   RunError runError;
-  RunSummary summary = runActivity(pack, loaded.table, *store, RunRequest{o.get("--activity"), at, o.has("--dry-run")},
-                                   runError);
+  RunRequest request{o.get("--activity"), at, o.has("--dry-run"), nullptr};
+  bool bar = isatty(STDERR_FILENO) && loaded.table.rows() >= 100000;
+  if (bar)  // a progress bar for long runs, on a terminal only
+    request.progress = [](const char* phase, size_t done, size_t total) {
+      int width = 30, filled = total ? static_cast<int>(width * done / total) : width;
+      std::fprintf(stderr, "\r%-12s [%s%s] %3d%%", phase, std::string(filled, '#').c_str(),
+                   std::string(width - filled, ' ').c_str(), total ? static_cast<int>(100 * done / total) : 100);
+      std::fflush(stderr);
+    };
+  RunSummary summary = runActivity(pack, loaded.table, *store, request, runError);
+  if (bar) std::fprintf(stderr, "\r%60s\r", "");
   if (runError) {
     std::fprintf(stderr, "herald run: %s\n", runError.message.c_str());
     return runError.kind == RunError::Kind::Input ? 1 : 2;

@@ -410,7 +410,12 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
     if (s.evaluationErrors.size() < 20)
       s.evaluationErrors.push_back(fmt::format("customer {}, campaign {}: {}", customer, c.name, what));
   };
+  auto progress = [&](const char* phase, size_t done, size_t total) {
+    if (request.progress) request.progress(phase, done, total);
+  };
+  size_t campaignIndex = 0;
   for (const CampaignInfo* c : activity->campaigns) {
+    ++campaignIndex;
     if (c->trigger) continue;  // event campaigns listen to events, they are not run in batches
     s.campaigns.push_back(CampaignSummary{c->name, c->channel->name});
     CampaignSummary& cs = s.campaigns.back();
@@ -420,6 +425,9 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
     for (size_t begin = 0; begin < customers.rows(); begin += BatchEvaluator::kBlock) {
       size_t end = std::min(customers.rows(), begin + BatchEvaluator::kBlock);
       batch.evaluate(begin, end, states);
+      if ((begin & 0xFFFF) == 0)
+        progress("evaluating", (campaignIndex - 1) * customers.rows() + begin,
+                 activity->campaigns.size() * customers.rows());
       for (size_t r = begin; r < end; ++r) {
         if (states[r - begin] == 3) {
           reportError(std::string(customers.id(r)), *c, batch.errorOf(r));
@@ -459,6 +467,7 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
   std::vector<ContactEntry> entries;
   entries.reserve(pairs.size());
   for (const Pair& p : pairs) {
+    if ((entries.size() & 0xFFFF) == 0) progress("arbitrating", entries.size(), pairs.size());
     std::string customer(customers.id(p.row));
     Decision d = arbiter.decide(*p.campaign, customer, request.at, run, false);
     arbiter.record(*p.campaign, customer, d, run, false);
@@ -501,6 +510,7 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
     if (!err) store.updateContact(e, err);
   for (ContactEntry& e : entries) {
     if (err) break;
+    if ((e.seq & 0xFFFF) == 0) progress("writing", static_cast<size_t>(e.seq), entries.size());
     e.run = runId;
     store.addContact(e, err);
   }

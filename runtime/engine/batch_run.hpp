@@ -4,6 +4,7 @@
 // per_customer, policies, limits, budgets, quiet hours and hold-outs, recorded atomically.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,6 +49,8 @@ struct RunRequest {
   std::string activity;
   int64_t at = 0;
   bool dryRun = false;
+  /// Called now and then with the phase ("evaluating", "arbitrating", "writing") and progress.
+  std::function<void(const char* phase, size_t done, size_t total)> progress;
 };
 
 /// Runs one activity over `customers` against `store`.
