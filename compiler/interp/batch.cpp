@@ -38,39 +38,30 @@ struct Vec {
 
 int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-/// Reads customer fields of one row from the columns (the row path's FieldSource).
-class ColumnRow : public FieldSource {
- public:
-  explicit ColumnRow(const BatchInput& in) : in_(in) {}
-  size_t row = 0;
-  Value field(int index) const override {
-    const ColumnView& c = in_.columns[index];
-    if (!((c.valid[row >> 6] >> (row & 63)) & 1)) return Value::makeUnknown(c.type.kind);
-    switch (c.type.kind) {
-      case TypeKind::Bool: return Value::makeBool(c.ints[row] != 0);
-      case TypeKind::Int:
-      case TypeKind::Timestamp:
-      case TypeKind::Duration: return Value::makeInt(c.ints[row], c.type.kind);
-      case TypeKind::Float: return Value::makeFloat(c.reals[row]);
-      case TypeKind::String: return Value::makeString(std::string(in_.dict->get(c.strings[row])));
-      case TypeKind::Enum: return Value::makeString((*c.type.members)[c.ints[row]], TypeKind::Enum);
-      case TypeKind::Set: {
-        Value v;
-        v.state = Value::State::Known;
-        v.kind = TypeKind::Set;
-        for (uint32_t k = c.setOffsets[row]; k < c.setOffsets[row + 1]; ++k) v.set.emplace_back(in_.dict->get(c.setItems[k]));
-        std::sort(v.set.begin(), v.set.end());
-        return v;
-      }
-      default: return Value::makeUnknown();
-    }
-  }
-
- private:
-  const BatchInput& in_;
-};
-
 }  // namespace
+
+Value ColumnRow::field(int index) const {
+  const ColumnView& c = in_.columns[index];
+  if (!((c.valid[row_ >> 6] >> (row_ & 63)) & 1)) return Value::makeUnknown(c.type.kind);
+  switch (c.type.kind) {
+    case TypeKind::Bool: return Value::makeBool(c.ints[row_] != 0);
+    case TypeKind::Int:
+    case TypeKind::Timestamp:
+    case TypeKind::Duration: return Value::makeInt(c.ints[row_], c.type.kind);
+    case TypeKind::Float: return Value::makeFloat(c.reals[row_]);
+    case TypeKind::String: return Value::makeString(std::string(in_.dict->get(c.strings[row_])));
+    case TypeKind::Enum: return Value::makeString((*c.type.members)[c.ints[row_]], TypeKind::Enum);
+    case TypeKind::Set: {
+      Value v;
+      v.state = Value::State::Known;
+      v.kind = TypeKind::Set;
+      for (uint32_t k = c.setOffsets[row_]; k < c.setOffsets[row_ + 1]; ++k) v.set.emplace_back(in_.dict->get(c.setItems[k]));
+      std::sort(v.set.begin(), v.set.end());
+      return v;
+    }
+    default: return Value::makeUnknown();
+  }
+}
 
 struct BatchEvaluator::Impl {
   const IrNode* root;
@@ -88,7 +79,7 @@ struct BatchEvaluator::Impl {
       : root(r), in(input), now(t), zone(z), rowSource(input) {}
 
   EvalContext context(size_t row) const {
-    rowSource.row = row;
+    rowSource.setRow(row);
     EvalContext ctx;
     ctx.customer = &rowSource;
     ctx.now = now;

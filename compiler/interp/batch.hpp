@@ -48,6 +48,19 @@ struct BatchInput {
   std::function<const CustomerHistory*(size_t row)> history;
 };
 
+/// Reads customer fields of one row from column views: the row interpreter's FieldSource.
+class ColumnRow : public FieldSource {
+ public:
+  explicit ColumnRow(const BatchInput& in) : in_(in) {}
+  void setRow(size_t row) { row_ = row; }
+  size_t row() const { return row_; }
+  Value field(int index) const override;
+
+ private:
+  const BatchInput& in_;
+  size_t row_ = 0;
+};
+
 class BatchEvaluator {
  public:
   /// Prepares `root` (a bool expression) for evaluation over `input` at instant `now`.

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "compiler/diag/diagnostic.hpp"
+#include "compiler/source/source_file.hpp"
 #include "runtime/data/table_builder.hpp"
 
 namespace herald::data {
@@ -22,24 +23,6 @@ std::string shownToken(std::string_view raw) {
 }
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
-
-void appendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 /// Reads one line's object into the builder. A syntax error abandons the row; a value of the
 /// wrong type is reported against its field and reading goes on, so one line reports them all.
@@ -405,7 +388,7 @@ bool JsonLineReader::escape(std::string& scratch) {
   } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
     return syntax("a \\u escape holds half of a surrogate pair");
   }
-  appendUtf8(scratch, cp);
+  herald::appendUtf8(scratch, static_cast<char32_t>(cp));
   return true;
 }
 

@@ -1,24 +1,12 @@
 #pragma once
-// A row of the customer table as the interpreter reads it.
+// The customer table as the interpreters read it: column views for the columnar interpreter,
+// and one row at a time for the reference interpreter.
 
 #include "compiler/interp/batch.hpp"
 #include "compiler/interp/interpreter.hpp"
 #include "runtime/data/customer_table.hpp"
 
 namespace herald {
-
-/// Reads customer fields from one row of a CustomerTable (columns in schema order).
-class TableRow : public FieldSource {
- public:
-  explicit TableRow(const CustomerTable& table) : table_(table) {}
-  void setRow(size_t row) { row_ = row; }
-  size_t row() const { return row_; }
-  Value field(int index) const override;
-
- private:
-  const CustomerTable& table_;
-  size_t row_ = 0;
-};
 
 /// The table's string pool as the batch interpreter's dictionary.
 class PoolDict : public StringDict {
@@ -33,5 +21,21 @@ class PoolDict : public StringDict {
 
 /// Column views of a table for the batch interpreter (`dict` must outlive the result's use).
 BatchInput batchInput(const CustomerTable& table, const StringDict& dict);
+
+/// Reads customer fields from one row of a CustomerTable (columns in schema order).
+class TableRow : public FieldSource {
+ public:
+  explicit TableRow(const CustomerTable& table) : dict_(table.pool()), input_(batchInput(table, dict_)), row_(input_) {}
+  TableRow(const TableRow&) = delete;
+  TableRow& operator=(const TableRow&) = delete;
+  void setRow(size_t row) { row_.setRow(row); }
+  size_t row() const { return row_.row(); }
+  Value field(int index) const override { return row_.field(index); }
+
+ private:
+  PoolDict dict_;
+  BatchInput input_;
+  ColumnRow row_;
+};
 
 }  // namespace herald

@@ -206,21 +206,19 @@ class Arbiter {
   std::unordered_map<std::string, double> spent_;
 };
 
-/// Renders a campaign's message for a customer (its row, or no row: every field unknown).
+/// Renders a campaign's message for a customer (its row in `rows`, or none: every field unknown).
 std::string renderMessage(const CampaignInfo& c, const CompiledPack& pack, const CustomerTable* customers,
-                          const std::string& customer, int64_t at) {
+                          TableRow* rows, const std::string& customer, int64_t at) {
   Interpreter interp;
-  std::optional<TableRow> row;
   EvalContext ctx;
   ctx.now = at;
   ctx.zone = &pack.zone();
   ctx.customerId = customer;
-  if (customers) {
+  if (customers && rows) {
     int64_t r = customers->findRow(customer);
     if (r >= 0) {
-      row.emplace(*customers);
-      row->setRow(static_cast<size_t>(r));
-      ctx.customer = &*row;
+      rows->setRow(static_cast<size_t>(r));
+      ctx.customer = rows;
     }
   }
   std::string out;
@@ -235,6 +233,8 @@ int64_t decideDue(const CompiledPack& pack, const CustomerTable* customers, Stor
   std::vector<ContactEntry> due = store.dueEntries(at, err);
   if (err) return 0;
   std::unordered_map<int64_t, RunState> runs;
+  std::optional<TableRow> rows;
+  if (customers) rows.emplace(*customers);
   for (ContactEntry& e : due) {
     const CampaignInfo* c = pack.findCampaign(e.campaign);
     if (!c || !c->channel) continue;  // a campaign no longer in the pack: left as it is
@@ -258,7 +258,8 @@ int64_t decideDue(const CompiledPack& pack, const CustomerTable* customers, Stor
       e.at = d.at;
     }
     bool known = customers && customers->findRow(e.customer) >= 0;
-    if (d.status == "sent" && c->hasMessage && known) e.message = renderMessage(*c, pack, customers, e.customer, e.at);
+    if (d.status == "sent" && c->hasMessage && known)
+      e.message = renderMessage(*c, pack, customers, rows ? &*rows : nullptr, e.customer, e.at);
     else if (d.status != "sent" && d.status != "deferred") e.message.reset();
     decided.push_back(std::move(e));
   }
@@ -464,6 +465,7 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
   });
   RunState run;
   run.perCustomerLimit = activity->perCustomer;
+  TableRow messageRow(customers);
   std::vector<ContactEntry> entries;
   entries.reserve(pairs.size());
   for (const Pair& p : pairs) {
@@ -485,7 +487,7 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
     if (d.status == "deferred") e.deferredFrom = request.at;
     e.cost = d.cost;
     if ((d.status == "sent" || d.status == "deferred") && p.campaign->hasMessage)
-      e.message = renderMessage(*p.campaign, pack, &customers, customer, d.at);
+      e.message = renderMessage(*p.campaign, pack, &customers, &messageRow, customer, d.at);
     for (CampaignSummary& cs : s.campaigns) {
       if (cs.campaign != e.campaign) continue;
       if (d.status == "sent") ++cs.sent, cs.cost += d.cost;
@@ -508,11 +510,13 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
   int64_t runId = store.addRun(RunRecord{0, "batch", activity->name, request.at}, err);
   for (const ContactEntry& e : decidedDue)
     if (!err) store.updateContact(e, err);
-  for (ContactEntry& e : entries) {
-    if (err) break;
-    if ((e.seq & 0xFFFF) == 0) progress("writing", static_cast<size_t>(e.seq), entries.size());
-    e.run = runId;
-    store.addContact(e, err);
+  for (ContactEntry& e : entries) e.run = runId;
+  constexpr size_t kChunk = 1 << 16;
+  for (size_t i = 0; i < entries.size() && !err; i += kChunk) {
+    progress("writing", i, entries.size());
+    std::vector<ContactEntry> chunk(std::make_move_iterator(entries.begin() + i),
+                                    std::make_move_iterator(entries.begin() + std::min(entries.size(), i + kChunk)));
+    store.addContacts(chunk, err);
   }
   if (err) {
     store.rollback();

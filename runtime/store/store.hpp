@@ -97,6 +97,13 @@ class Store {
   /// Records a run and returns its number (runs are numbered from 1 in recording order).
   virtual int64_t addRun(const RunRecord& run, StoreError& err) = 0;
   virtual void addContact(const ContactEntry& entry, StoreError& err) = 0;
+  /// Records many entries (faster than one by one).
+  virtual void addContacts(const std::vector<ContactEntry>& entries, StoreError& err) {
+    for (const ContactEntry& e : entries) {
+      if (err) return;
+      addContact(e, err);
+    }
+  }
   /// Rewrites a deferred entry in place with its final decision (keyed by run and seq).
   virtual void updateContact(const ContactEntry& entry, StoreError& err) = 0;
   virtual void addListMember(const ListMember& m, StoreError& err) = 0;
