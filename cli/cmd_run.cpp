@@ -53,7 +53,8 @@ std::string summaryTable(const RunSummary& s) {
     for (auto& [r, n] : c.suppressed) suppressed += n;
     out += fmt::format("{:<{}}  {:<8} {:>8} {:>8} {:>8} {:>9} {:>11} {:>10.2f}\n", c.campaign, width, c.channel,
                        c.planned, c.sent, c.control, c.deferred, suppressed, c.cost);
-    for (auto& [reason, n] : c.suppressed) out += fmt::format("{:<{}}    suppressed {:>6}  {}\n", "", width, n, reason);
+    for (auto& [reason, n] : c.suppressed)
+      if (n) out += fmt::format("{:<{}}    suppressed {:>6}  {}\n", "", width, n, reason);
   }
   if (s.evaluationErrorCount) {
     out += fmt::format("\n{} evaluations failed (those customers were not selected):\n", s.evaluationErrorCount);

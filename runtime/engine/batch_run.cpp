@@ -87,7 +87,7 @@ class Arbiter {
       std::vector<RuleInfo>& rules = rules_[&c];
       for (const PolicyDecl* p : c.policies)
         for (const PolicyRule& r : p->rules) {
-          RuleInfo info{&r};
+          RuleInfo info{&r, 0, 0, {}};
           if (r.count) info.limit = foldConstant(sema, *r.count).value.integer;
           if (r.window) info.window = foldConstant(sema, *r.window).value.integer;
           info.reason = fmt::format("policy {}: {}", p->name.name, r.text);
@@ -266,6 +266,25 @@ int64_t decideDue(const CompiledPack& pack, const CustomerTable* customers, Stor
   return static_cast<int64_t>(decided.size());
 }
 
+/// A campaign's summary with every reason it could be suppressed for, at 0, in check order
+/// (as LANGUAGE.md's example shows: scripts can read any reason's count).
+CampaignSummary emptySummary(const CampaignInfo& c) {
+  CampaignSummary s;
+  s.campaign = c.name;
+  s.channel = c.channel ? c.channel->name : "";
+  s.suppressed.emplace_back("dnd", 0);
+  for (const PolicyDecl* p : c.policies)
+    for (const PolicyRule& r : p->rules)
+      if (r.kind == RuleKind::ExcludeList) s.suppressed.emplace_back("list " + r.list, 0);
+  s.suppressed.emplace_back("per_customer", 0);
+  for (const PolicyDecl* p : c.policies)
+    for (const PolicyRule& r : p->rules)
+      if (r.kind != RuleKind::ExcludeList) s.suppressed.emplace_back(fmt::format("policy {}: {}", p->name.name, r.text), 0);
+  if (c.limit) s.suppressed.emplace_back("limit", 0);
+  if (c.budget) s.suppressed.emplace_back("budget", 0);
+  return s;
+}
+
 /// Rebuilds the summary of a run already recorded.
 RunSummary summaryOfRecordedRun(const CompiledPack& pack, const ActivityInfo& activity, const RunRecord& run,
                                 Store& store, StoreError& err) {
@@ -275,7 +294,7 @@ RunSummary summaryOfRecordedRun(const CompiledPack& pack, const ActivityInfo& ac
   s.at = run.at;
   s.outcome = "already done";
   for (const CampaignInfo* c : activity.campaigns)
-    if (!c->trigger) s.campaigns.push_back(CampaignSummary{c->name, c->channel ? c->channel->name : ""});
+    if (!c->trigger) s.campaigns.push_back(emptySummary(*c));
   for (const ContactEntry& e : store.contacts(run.id, "", "", err)) {
     for (CampaignSummary& cs : s.campaigns) {
       if (cs.campaign != e.campaign) continue;
@@ -418,7 +437,7 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
   for (const CampaignInfo* c : activity->campaigns) {
     ++campaignIndex;
     if (c->trigger) continue;  // event campaigns listen to events, they are not run in batches
-    s.campaigns.push_back(CampaignSummary{c->name, c->channel->name});
+    s.campaigns.push_back(emptySummary(*c));
     CampaignSummary& cs = s.campaigns.back();
     if (c->budget && arbiter.spent(c->name) >= *c->budget - 1e-9) continue;  // budget spent: not run
     BatchEvaluator batch(c->audience, input, request.at, pack.zone());
