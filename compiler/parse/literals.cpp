@@ -9,7 +9,6 @@
 namespace herald {
 namespace {
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
 // Checks a run of digits with optional single `_` separators between digits.
 bool checkDigitGroup(std::string_view text, size_t begin, size_t end, LiteralError& err,
