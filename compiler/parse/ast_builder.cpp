@@ -702,7 +702,7 @@ ExprPtr AstBuilder::multiplicative(P::MultiplicativeContext* ctx) {
   if (!ctx || ctx->unary().empty()) return errorExpr(spanOf(ctx));
   ExprPtr e = unary(ctx->unary(0));
   for (size_t i = 1; i < ctx->unary().size(); ++i) {
-    size_t type = i - 1 < ctx->op.size() ? ctx->op[i - 1]->getType() : HeraldParser::STAR;
+    size_t type = i - 1 < ctx->op.size() ? ctx->op[i - 1]->getType() : static_cast<size_t>(HeraldParser::STAR);
     Op op = type == HeraldParser::SLASH ? Op::Div : type == HeraldParser::PERCENT_OP ? Op::Mod : Op::Mul;
     e = binary(op, std::move(e), unary(ctx->unary(i)));
   }
