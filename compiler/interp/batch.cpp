@@ -202,7 +202,7 @@ struct BatchEvaluator::Impl {
         }
       if (!anyError && !anyUnknownItem) {
         bool ints = x.kind != TypeKind::Float && x.kind != TypeKind::String &&
-                    (x.kind != TypeKind::Enum || args[1]->kind == TypeKind::Enum);
+                    (x.kind != TypeKind::Enum || (args.size() > 1 && args[1]->kind == TypeKind::Enum));
         for (size_t r = 0; r < count; ++r) {
           out.st[r] = x.st[r];
           out.i[r] = 0;

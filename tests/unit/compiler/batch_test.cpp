@@ -126,7 +126,8 @@ TEST_CASE("batch and row interpreters agree on edge cases", "[batch]") {
                         "(if age > 18 then big + 1 else 0) > 0", "(age ?? big + 1) > 0", "score ?? 0.0 >= 1.5",
                         "min(age ?? 0, 10) < 5", "clamp(score ?? 0.0, 0.0, 1.0) == 1.0", "round(score ?? 0.0) == 2.0",
                         "days_since(seen) > 100", "hours_since(seen) < 0", "seen + 1d > now",
-                        "now - (seen ?? now) > 30d", "stage == tier", "id matches r\"^c[1-3]$\""}) {
+                        "now - (seen ?? now) > 30d", "stage == tier", "id matches r\"^c[1-3]$\"", "age in []",
+                        "tier not in []", "stage in []"}) {
     compareEngines(*f.c, f.loaded.table, e);
   }
 }
