@@ -124,7 +124,7 @@ TEST_CASE("a store is created on first use and reopened", "[store]") {
   CHECK(rawQuery(path, "PRAGMA user_version") == "1");
   CHECK(rawQuery(path, "PRAGMA journal_mode") == "wal");
   CHECK(rawQuery(path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
-                       "ORDER BY name)") == "contacts events leads lists orders runs");
+                       "ORDER BY name)") == "contacts events leads lists orders runs spent");
   auto store = openStore(path);
   CHECK(store->contacts(0, "", "", err).empty());
   CHECK(openStore(path, readOnly)->listMembers("", err).empty());
