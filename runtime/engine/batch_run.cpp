@@ -338,6 +338,15 @@ struct Pair {
 
 }  // namespace
 
+/// Adds the cost of the sent entries to what their campaigns spent (one row per campaign).
+void addSpent(Store& store, const std::vector<ContactEntry>& entries, StoreError& err) {
+  std::map<std::string, double> spent;
+  for (const ContactEntry& e : entries)
+    if (e.status == "sent" && e.cost != 0) spent[e.campaign] += e.cost;
+  for (auto& [campaign, cost] : spent)
+    if (!err) store.addSpent(campaign, cost, err);
+}
+
 int64_t flushDue(const CompiledPack& pack, const CustomerTable* customers, Store& store, int64_t at, bool dryRun,
                  RunError& error) {
   StoreError err;
@@ -351,6 +360,7 @@ int64_t flushDue(const CompiledPack& pack, const CustomerTable* customers, Store
     store.begin(err);
     for (const ContactEntry& e : decided)
       if (!err) store.updateContact(e, err);
+    if (!err) addSpent(store, decided, err);
     if (err) store.rollback();
     else store.commit(err);
   }
@@ -530,6 +540,8 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
   for (const ContactEntry& e : decidedDue)
     if (!err) store.updateContact(e, err);
   for (ContactEntry& e : entries) e.run = runId;
+  if (!err) addSpent(store, decidedDue, err);
+  if (!err) addSpent(store, entries, err);  // before the entries are moved into the store below
   constexpr size_t kChunk = 1 << 16;
   for (size_t i = 0; i < entries.size() && !err; i += kChunk) {
     progress("writing", i, entries.size());

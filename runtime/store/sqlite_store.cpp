@@ -100,23 +100,12 @@ CREATE TABLE leads (
 );
 CREATE INDEX leads_due ON leads (due_s);
 
--- What each campaign has spent over all runs (the cost of its sent contacts), kept by triggers so
--- a run reads budgets without summing millions of contacts.
+-- What each campaign has spent over all runs (the cost of its sent contacts), added by each run
+-- in its transaction, so budgets are read without summing millions of contacts.
 CREATE TABLE spent (
   campaign TEXT PRIMARY KEY,
   cost     REAL NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
-CREATE TRIGGER contacts_spent_insert AFTER INSERT ON contacts WHEN NEW.status = 'sent'
-BEGIN
-  INSERT INTO spent (campaign, cost) VALUES (NEW.campaign, NEW.cost)
-    ON CONFLICT (campaign) DO UPDATE SET cost = cost + excluded.cost;
-END;
-CREATE TRIGGER contacts_spent_update AFTER UPDATE OF status ON contacts
-  WHEN NEW.status = 'sent' AND OLD.status <> 'sent'
-BEGIN
-  INSERT INTO spent (campaign, cost) VALUES (NEW.campaign, NEW.cost)
-    ON CONFLICT (campaign) DO UPDATE SET cost = cost + excluded.cost;
-END;
 )sql";
 
 /// Pages kept in memory (64 MiB): a run inserts into three indexes of a table of millions of
@@ -129,6 +118,7 @@ enum Query {
   kSentCount,
   kSent,
   kSpent,
+  kAddSpent,
   kDue,
   kRunEntries,
   kListAll,
@@ -163,6 +153,9 @@ const char* querySql(Query q) {
              " WHERE status = 'sent' AND at_s > ?1 AND at_s <= ?2 ORDER BY at_s";
     case kSpent:
       return "SELECT campaign, cost FROM spent ORDER BY campaign";
+    case kAddSpent:
+      return "INSERT INTO spent (campaign, cost) VALUES (?1, ?2)"
+             " ON CONFLICT (campaign) DO UPDATE SET cost = cost + excluded.cost";
     case kDue:
       return "SELECT " HERALD_ENTRY_COLUMNS " FROM contacts WHERE status = 'deferred' AND at_s <= ?1"
              " ORDER BY at_s, run, seq";
@@ -328,6 +321,7 @@ class SqliteStore final : public Store {
   void rollback() override;
   int64_t addRun(const RunRecord& run, StoreError& err) override;
   void addContact(const ContactEntry& entry, StoreError& err) override;
+  void addSpent(const std::string& campaign, double cost, StoreError& err) override;
   void addContacts(const std::vector<ContactEntry>& entries, StoreError& err) override;
   void updateContact(const ContactEntry& entry, StoreError& err) override;
   void addListMember(const ListMember& m, StoreError& err) override;
@@ -535,8 +529,6 @@ bool SqliteStore::open(StoreError& err) {
     return false;
   }
   if (!checkVersion(version, err)) return false;  // again: it may have changed since the look
-  // A new store gets 16 KiB pages: fewer, shallower B-tree pages for runs that write many contacts.
-  if (version == 0 && !exec("PRAGMA page_size = 16384", "creating the store", err)) return false;
   if (!exec("PRAGMA journal_mode = WAL", "switching to WAL mode", err)) return false;
   // In WAL mode NORMAL keeps every transaction atomic; only the last ones may be lost to a power cut.
   if (!exec("PRAGMA synchronous = NORMAL", "opening", err)) return false;
@@ -724,6 +716,14 @@ void SqliteStore::addContacts(const std::vector<ContactEntry>& entries, StoreErr
     run(q, "recording contacts", err);
   }
   for (; i < entries.size() && !err; ++i) addContact(entries[i], err);
+}
+
+void SqliteStore::addSpent(const std::string& campaign, double cost, StoreError& err) {
+  Use q = use(kAddSpent, err);
+  if (!q) return;
+  q.bind(1, campaign);
+  q.bind(2, cost);
+  run(q, "recording what a campaign spent", err);
 }
 
 void SqliteStore::updateContact(const ContactEntry& e, StoreError& err) {

@@ -77,7 +77,7 @@ class Store {
   virtual std::optional<RunRecord> findBatchRun(const std::string& activity, int64_t at, StoreError& err) = 0;
   /// Every `sent` contact with `at` in (from, to].
   virtual std::vector<SentContact> sentContacts(int64_t from, int64_t to, StoreError& err) = 0;
-  /// Total cost of `sent` contacts per campaign over all runs.
+  /// Total cost of `sent` contacts per campaign over all runs (as added by addSpent).
   virtual std::vector<std::pair<std::string, double>> spentByCampaign(StoreError& err) = 0;
   /// Deferred entries due by `by` (status "deferred", at <= by), in order of due instant, then
   /// run, then seq.
@@ -106,6 +106,8 @@ class Store {
   }
   /// Rewrites a deferred entry in place with its final decision (keyed by run and seq).
   virtual void updateContact(const ContactEntry& entry, StoreError& err) = 0;
+  /// Adds to what a campaign has spent: a run adds the cost of the contacts it sent.
+  virtual void addSpent(const std::string& campaign, double cost, StoreError& err) = 0;
   virtual void addListMember(const ListMember& m, StoreError& err) = 0;
   virtual void removeListMember(const ListMember& m, StoreError& err) = 0;
 };

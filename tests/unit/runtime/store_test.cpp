@@ -188,6 +188,11 @@ TEST_CASE("sentContacts takes sent contacts after from, up to and including to",
   CHECK(store->sentContacts(kT - 201, kT, err).size() == 3);
   CHECK(store->sentContacts(kT, kT + 1000, err).empty());
 
+  // What campaigns spent is what runs add (the engine adds each run's sent costs).
+  store->begin(err);
+  store->addSpent("spring_5g", 0.10, err);
+  store->addSpent("spring_5g", 0.05, err);
+  store->commit(err);
   auto spent = store->spentByCampaign(err);
   REQUIRE(spent.size() == 1);
   CHECK(spent[0].first == "spring_5g");
