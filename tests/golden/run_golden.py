@@ -16,6 +16,32 @@ import sys
 import tempfile
 
 
+def run_case(herald, args, name):
+    """The output of one case (a .steps transcript, a .cmd, or `check` of the .herald); None on a timeout."""
+    steps_file = os.path.join(args.dir, name + ".steps")
+    if os.path.exists(steps_file):
+        return run_steps(herald, args.dir, steps_file)
+    cmd_file = os.path.join(args.dir, name + ".cmd")
+    if os.path.exists(cmd_file):
+        with open(cmd_file, encoding="utf-8") as f:
+            cmd = [herald] + shlex.split(f.read())
+    else:
+        extra = []
+        args_file = os.path.join(args.dir, name + ".args")
+        if os.path.exists(args_file):
+            with open(args_file, encoding="utf-8") as f:
+                extra = f.read().split()
+        cmd = [herald, args.command, name + ".herald"] + extra
+    try:
+        proc = subprocess.run(cmd, cwd=args.dir, capture_output=True, timeout=30, env=dict(os.environ, NO_COLOR="1"))
+    except subprocess.TimeoutExpired:
+        return None
+    out = proc.stdout.decode("utf-8", "replace")
+    if proc.stderr:
+        out += "--- stderr\n" + proc.stderr.decode("utf-8", "replace")
+    return out + f"--- exit {proc.returncode}\n"
+
+
 def run_steps(herald, directory, steps_file):
     """Runs each command line of a .steps file against one fresh database; returns the transcript."""
     out = []
@@ -53,43 +79,11 @@ def main():
         names = [n for n in names if n in args.cases]
     failed = []
     for name in names:
-        extra = []
-        args_file = os.path.join(args.dir, name + ".args")
-        if os.path.exists(args_file):
-            with open(args_file, encoding="utf-8") as f:
-                extra = f.read().split()
-        steps_file = os.path.join(args.dir, name + ".steps")
-        if os.path.exists(steps_file):
-            out = run_steps(herald, args.dir, steps_file)
-            expected_path = os.path.join(args.dir, name + ".expected")
-            if args.update:
-                with open(expected_path, "w", encoding="utf-8") as f:
-                    f.write(out)
-                continue
-            expected = open(expected_path, encoding="utf-8").read() if os.path.exists(expected_path) else None
-            if expected != out:
-                failed.append(name)
-                print(f"FAIL {name}")
-                sys.stdout.writelines(difflib.unified_diff((expected or "").splitlines(True), out.splitlines(True),
-                                                           "expected", "actual"))
-            continue
-        cmd_file = os.path.join(args.dir, name + ".cmd")
-        if os.path.exists(cmd_file):
-            with open(cmd_file, encoding="utf-8") as f:
-                cmd = [herald] + shlex.split(f.read())
-        else:
-            cmd = [herald, args.command, name + ".herald"] + extra
-        env = dict(os.environ, NO_COLOR="1")
-        try:
-            proc = subprocess.run(cmd, cwd=args.dir, capture_output=True, timeout=30, env=env)
-        except subprocess.TimeoutExpired:
+        out = run_case(herald, args, name)
+        if out is None:
             failed.append(name)
             print(f"FAIL {name}: timed out")
             continue
-        out = proc.stdout.decode("utf-8", "replace")
-        if proc.stderr:
-            out += "--- stderr\n" + proc.stderr.decode("utf-8", "replace")
-        out += f"--- exit {proc.returncode}\n"
         expected_path = os.path.join(args.dir, name + ".expected")
         if args.update:
             with open(expected_path, "w", encoding="utf-8") as f:
@@ -99,9 +93,8 @@ def main():
         if expected != out:
             failed.append(name)
             print(f"FAIL {name}")
-            diff = difflib.unified_diff((expected or "").splitlines(True), out.splitlines(True),
-                                        "expected", "actual")
-            sys.stdout.writelines(diff)
+            sys.stdout.writelines(difflib.unified_diff((expected or "").splitlines(True), out.splitlines(True),
+                                                       "expected", "actual"))
     if args.update:
         print(f"updated {len(names)} cases in {args.dir}; review them by eye")
         return 0
