@@ -20,24 +20,13 @@
 #include "compiler/ir/lower.hpp"
 #include "runtime/data/table_row.hpp"
 
+#include "bench/common/example_schema.hpp"
+
 using namespace herald;
 
 namespace {
 
-const char* kPack = R"(pack bench
-timezone "Asia/Shanghai"
-customer {
-  id: string
-  name: string
-  age: int?
-  city_tier: int
-  tier: enum("A","B","C")
-  lifecycle: enum("prospect","lead","opportunity","customer","churned")
-  arpu: float
-  tags: set<string>
-  signed_up: timestamp
-}
-)";
+const char* const kPack = bench::kExampleSchemaPack;
 
 struct Audience {
   const char* name;

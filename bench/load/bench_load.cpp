@@ -17,24 +17,13 @@
 #include "compiler/driver/compilation.hpp"
 #include "runtime/data/customer_table.hpp"
 
+#include "bench/common/example_schema.hpp"
+
 using namespace herald;
 
 namespace {
 
-const char* kPack = R"(pack bench_load
-timezone "Asia/Shanghai"
-customer {
-  id: string
-  name: string
-  age: int?
-  city_tier: int
-  tier: enum("A","B","C")
-  lifecycle: enum("prospect","lead","opportunity","customer","churned")
-  arpu: float
-  tags: set<string>
-  signed_up: timestamp
-}
-)";
+const char* const kPack = bench::kExampleSchemaPack;
 
 const char* kFirst[] = {"Wei",  "Fang", "Min",   "Jing", "Lei", "Yan",  "Jun", "Hui",  "Tao", "Ling",
                         "Anna", "Omar", "Sofia", "Liam", "Mia", "Noah", "Zoe", "Ivan", "Aya", "Ravi"};
