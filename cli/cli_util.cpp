@@ -102,4 +102,11 @@ std::string valueJson(const Value& v) {
   }
 }
 
+bool engineMode(const Options& o, const std::string& command, JitTier::Mode& mode) {
+  std::string text = o.get("--engine", "auto");
+  if (JitTier::parseMode(text, mode)) return true;
+  std::fprintf(stderr, "herald %s: --engine must be interp, jit or auto, not '%s'\n", command.c_str(), text.c_str());
+  return false;
+}
+
 }  // namespace herald::cli

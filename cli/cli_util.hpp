@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "compiler/driver/compilation.hpp"
 #include "compiler/ir/value.hpp"
+#include "compiler/jit/jit.hpp"
 
 namespace herald::cli {
 
@@ -28,6 +29,9 @@ bool parseOptions(const Args& args, const std::vector<std::string>& withValue, c
 /// Compiles a pack for a command that runs it: prints errors (not warnings) to stderr.
 /// Returns null and sets `exitCode` (1 pack errors, 2 unreadable) when it cannot be used.
 std::unique_ptr<Compilation> compileForRun(const std::string& command, const std::string& path, int& exitCode);
+
+/// Reads --engine interp|jit|auto (default auto); prints the error and returns false when bad.
+bool engineMode(const Options& o, const std::string& command, JitTier::Mode& mode);
 
 /// Prints the errors among the diagnostics to stderr, with their places.
 void printErrors(const Compilation& c);

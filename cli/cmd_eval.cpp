@@ -9,6 +9,7 @@
 #include "cli/cli_util.hpp"
 #include "compiler/interp/interpreter.hpp"
 #include "compiler/ir/lower.hpp"
+#include "compiler/jit/jit.hpp"
 #include "runtime/data/customer_table.hpp"
 #include "runtime/data/table_row.hpp"
 #include "runtime/history/event_log.hpp"
@@ -111,8 +112,9 @@ bool loadHistories(const Compilation& c, const Options& o, const TimeZone& zone,
 int runEval(const Args& args) {
   Options o;
   std::string error;
-  if (!parseOptions(args, {"--customers", "--events", "--at", "--expr", "--segment", "--campaign", "--engine"},
-                    {"--where", "--count", "--stats", "--skip-bad-rows", "--rows"}, o, error)) {
+  if (!parseOptions(args,
+                    {"--customers", "--events", "--at", "--expr", "--segment", "--campaign", "--engine", "--jit-cache"},
+                    {"--where", "--count", "--stats", "--skip-bad-rows", "--rows", "--verbose"}, o, error)) {
     std::fprintf(stderr, "herald eval: %s\n%s", error.c_str(), helpText("eval").c_str());
     return 2;
   }
@@ -120,6 +122,8 @@ int runEval(const Args& args) {
     std::fputs(helpText("eval").c_str(), stderr);
     return 2;
   }
+  JitTier::Mode mode;
+  if (!engineMode(o, "eval", mode)) return 2;
   auto t0 = std::chrono::steady_clock::now();
   int exitCode = 0;
   auto c = compileForRun("eval", o.positional[0], exitCode);
@@ -133,6 +137,8 @@ int runEval(const Args& args) {
   IrProgram program;
   Lowering lowering(c->sema(), zone, program);
   const IrNode* root = lowering.lower(*target);
+  // The JIT compiles while the customers load (tiering: auto interprets blocks until it is ready).
+  JitTier tier(mode, {root}, JitOptions{o.get("--jit-cache")});
   double compileSeconds = secondsSince(t0);
 
   auto t1 = std::chrono::steady_clock::now();
@@ -141,72 +147,99 @@ int runEval(const Args& args) {
   std::unordered_map<std::string, CustomerHistory> histories;
   if (!loadHistories(*c, o, zone, "eval", histories, exitCode)) return exitCode;
   double loadSeconds = secondsSince(t1);
+  if (mode == JitTier::Mode::Jit && !tier.wait()) {
+    std::fprintf(stderr, "herald eval: --engine jit: %s\n", tier.error().c_str());
+    return 2;
+  }
+  if (o.has("--verbose"))
+    for (const std::string& line : tier.report([](size_t) { return std::string("the expression"); }))
+      std::fprintf(stderr, "%s\n", line.c_str());
 
   auto t2 = std::chrono::steady_clock::now();
   const CustomerTable& table = loaded.table;
-  TableRow row(table);
-  Interpreter interp;
-  EvalContext ctx;
-  ctx.customer = &row;
-  ctx.now = now;
-  ctx.zone = &zone;
+  PoolDict dict(table.pool());
+  BatchInput input = batchInput(table, dict);
+  input.history = [&](size_t r) -> const CustomerHistory* {
+    if (histories.empty()) return nullptr;
+    auto h = histories.find(std::string(table.id(r)));
+    return h == histories.end() ? nullptr : &h->second;
+  };
+  std::unique_ptr<JitBinding> jit;
+  auto useJit = [&]() -> JitBinding* {  // the JIT's code once it is ready
+    if (!jit)
+      if (const JitPack* pack = tier.get()) jit = std::make_unique<JitBinding>(*pack, input, now, zone);
+    return jit.get();
+  };
   bool where = o.has("--where"), count = o.has("--count");
-  size_t selected = 0, unknown = 0, failed = 0;
+  size_t selected = 0, unknown = 0, failed = 0, jitBlocks = 0, blocks = 0;
   std::string out;
+  auto emit = [&](size_t r, const std::string& json) {
+    out += fmt::format("{{\"id\":{},{}}}\n", jsonString(table.id(r)), json);
+    if (out.size() > (1 << 16)) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+  };
   if (root->type.kind == TypeKind::Bool && !o.has("--rows")) {
-    PoolDict dict(table.pool());
-    BatchInput input = batchInput(table, dict);
-    input.history = [&](size_t r) -> const CustomerHistory* {
-      if (histories.empty()) return nullptr;
-      auto h = histories.find(std::string(table.id(r)));
-      return h == histories.end() ? nullptr : &h->second;
-    };
     BatchEvaluator batch(root, input, now, zone);
     uint8_t states[BatchEvaluator::kBlock];
     for (size_t begin = 0; begin < table.rows(); begin += BatchEvaluator::kBlock) {
       size_t end = std::min(table.rows(), begin + BatchEvaluator::kBlock);
-      batch.evaluate(begin, end, states);
+      JitBinding* native = useJit();
+      ++blocks;
+      jitBlocks += native != nullptr;
+      if (native) native->evaluate(0, begin, end, states);
+      else batch.evaluate(begin, end, states);
       for (size_t r = begin; r < end; ++r) {
         uint8_t s = states[r - begin];
         selected += s == 1;
         unknown += s == 2;
         failed += s == 3;
         if (count || (where && s != 1)) continue;
-        out += fmt::format("{{\"id\":{},", jsonString(table.id(r)));
-        out += s == 3 ? fmt::format("\"error\":{}}}\n", jsonString(batch.errorOf(r)))
-                      : fmt::format("\"value\":{}}}\n", s == 1 ? "true" : s == 0 ? "false" : "null");
-        if (out.size() > (1 << 16)) {
-          std::fwrite(out.data(), 1, out.size(), stdout);
-          out.clear();
-        }
+        std::string message = s == 3 ? (native ? native->errorOf(0, r) : batch.errorOf(r)) : "";
+        emit(r, s == 3 ? fmt::format("\"error\":{}", jsonString(message))
+                       : fmt::format("\"value\":{}", s == 1 ? "true" : s == 0 ? "false" : "null"));
       }
     }
-  }
-  for (size_t r = 0; root->type.kind != TypeKind::Bool || o.has("--rows") ? r < table.rows() : false; ++r) {
-    row.setRow(r);
-    ctx.customerId = table.id(r);
-    auto h = histories.find(std::string(ctx.customerId));
-    ctx.history = h == histories.end() ? nullptr : &h->second;
-    Value v = interp.eval(root, ctx);
-    bool isTrue = v.known() && v.kind == TypeKind::Bool && v.boolean;
-    selected += isTrue;
-    unknown += v.unknown();
-    failed += v.failed();
-    if (count || (where && !isTrue)) continue;
-    out += fmt::format("{{\"id\":{},", jsonString(ctx.customerId));
-    out += v.failed() ? fmt::format("\"error\":{}}}\n", jsonString(v.text)) : fmt::format("\"value\":{}}}\n", valueJson(v));
-    if (out.size() > (1 << 16)) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
+  } else {
+    TableRow row(table);
+    Interpreter interp;
+    EvalContext ctx;
+    ctx.customer = &row;
+    ctx.now = now;
+    ctx.zone = &zone;
+    for (size_t r = 0; r < table.rows(); ++r) {
+      Value v;
+      JitBinding* native = (r & 1023) == 0 || jit ? useJit() : nullptr;
+      blocks += (r & 1023) == 0;
+      jitBlocks += (r & 1023) == 0 && native;
+      if (native) {
+        v = native->value(0, r);
+      } else {
+        row.setRow(r);
+        ctx.customerId = table.id(r);
+        ctx.history = input.history(r);
+        v = interp.eval(root, ctx);
+      }
+      bool isTrue = v.known() && v.kind == TypeKind::Bool && v.boolean;
+      selected += isTrue;
+      unknown += v.unknown();
+      failed += v.failed();
+      if (count || (where && !isTrue)) continue;
+      emit(r, v.failed() ? fmt::format("\"error\":{}", jsonString(v.text)) : fmt::format("\"value\":{}", valueJson(v)));
     }
   }
   if (count) out += fmt::format("{{\"count\":{},\"unknown\":{},\"errors\":{}}}\n", selected, unknown, failed);
   std::fwrite(out.data(), 1, out.size(), stdout);
   double evaluateSeconds = secondsSince(t2);
-  if (o.has("--stats"))
+  if (o.has("--stats")) {
+    const JitPack* pack = tier.get();
+    bool native = pack && pack->compiled(0);
+    std::string engine = !native || jitBlocks == 0 ? "interp" : jitBlocks == blocks ? "jit" : "interp+jit";
     std::fprintf(stderr, "{\"engine\":\"%s\",\"customers\":%zu,\"load_s\":%.3f,\"compile_s\":%.3f,\"evaluate_s\":%.3f}\n",
-                 root->type.kind == TypeKind::Bool && !o.has("--rows") ? "interp-batch" : "interp", table.rows(),
-                 loadSeconds, compileSeconds, evaluateSeconds);
+                 engine.c_str(), table.rows(), loadSeconds, compileSeconds + (pack ? pack->compileSeconds() : 0),
+                 evaluateSeconds);
+  }
   return 0;
 }
 

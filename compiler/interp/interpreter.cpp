@@ -94,6 +94,22 @@ Value roundLike(const Value& a, double (*f)(double)) {
 
 }  // namespace
 
+int64_t civilPart(const TimeZone& zone, Builtin part, int64_t at) {
+  CivilTime c = zone.toCivil(at);
+  switch (part) {
+    case Builtin::Hour: return c.hour;
+    case Builtin::Month: return c.month;
+    case Builtin::Year: return c.year;
+    case Builtin::Weekday: {
+      int64_t days = daysFromCivil(c.year, c.month, c.day);
+      return (days % 7 + 7 + 3) % 7 + 1;  // 1970-01-01 was a Thursday
+    }
+    default:  // Date: 00:00 of the day
+      c.hour = c.minute = c.second = 0;
+      return zone.toInstant(c);
+  }
+}
+
 uint64_t stableBucket(std::string_view salt, std::string_view id, uint64_t n) {
   uint64_t h = 14695981039346656037ull;
   auto mix = [&](std::string_view s) {
@@ -238,17 +254,8 @@ Value Interpreter::call(const IrNode* n, const EvalContext& ctx) const {
     case Builtin::Year:
     case Builtin::Date: {
       TimeZone utc;
-      const TimeZone& zone = ctx.zone ? *ctx.zone : utc;
-      CivilTime c = zone.toCivil(a.integer);
-      if (b == Builtin::Hour) return Value::makeInt(c.hour);
-      if (b == Builtin::Month) return Value::makeInt(c.month);
-      if (b == Builtin::Year) return Value::makeInt(c.year);
-      if (b == Builtin::Weekday) {
-        int64_t days = daysFromCivil(c.year, c.month, c.day);
-        return Value::makeInt((days % 7 + 7 + 3) % 7 + 1);  // 1970-01-01 was a Thursday
-      }
-      c.hour = c.minute = c.second = 0;
-      return Value::makeInt(zone.toInstant(c), TypeKind::Timestamp);
+      int64_t part = civilPart(ctx.zone ? *ctx.zone : utc, b, a.integer);
+      return Value::makeInt(part, b == Builtin::Date ? TypeKind::Timestamp : TypeKind::Int);
     }
     case Builtin::Has: break;  // handled above
     case Builtin::InList: return Value::makeBool(ctx.inList && ctx.inList(a.text));

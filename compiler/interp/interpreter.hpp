@@ -64,6 +64,9 @@ class Interpreter {
   Value aggregate(const IrNode* n, const EvalContext& ctx) const;
 };
 
+/// hour, weekday, month, year or date (an instant) of `at` in `zone` (LANGUAGE.md section 5).
+int64_t civilPart(const TimeZone& zone, Builtin part, int64_t at);
+
 /// FNV-1a 64-bit of `salt + ":" + id` modulo n (LANGUAGE.md section 8).
 uint64_t stableBucket(std::string_view salt, std::string_view id, uint64_t n);
 

@@ -14,7 +14,8 @@
     {"count":1,"unknown":1,"errors":0}
 
 A block whose command fails expects `error: <exit code>` and its stderr lines instead.
-`--update` rewrites the expected parts (review them by eye)."""
+`--update` rewrites the expected parts (review them by eye). `--engine jit` runs every block
+with the JIT (the same expected output: the interpreter defines the meaning)."""
 import argparse
 import os
 import shlex
@@ -24,7 +25,7 @@ import sys
 FLAGS_WITH_VALUE = {"--segment", "--campaign", "--at", "--customers", "--events"}
 
 
-def run_block(herald, base, header, line):
+def run_block(herald, base, header, line, engine):
     words = line.split(None)[1:]
     args, i = [], 0
     while i < len(words) and words[i].startswith("--"):
@@ -40,6 +41,8 @@ def run_block(herald, base, header, line):
     if "events" in header:
         cmd += ["--events", header["events"]]
     cmd += args
+    if engine:
+        cmd += ["--engine", engine]
     if rest.strip():
         cmd += ["--expr", rest.strip()]
     proc = subprocess.run(cmd, cwd=base, capture_output=True, timeout=60, env=dict(os.environ, NO_COLOR="1"))
@@ -49,7 +52,7 @@ def run_block(herald, base, header, line):
     return out
 
 
-def process(path, herald, update):
+def process(path, herald, update, engine):
     base = os.path.dirname(os.path.abspath(path))
     lines = open(path, encoding="utf-8").read().split("\n")
     header, out_lines, failures, count = {}, [], [], 0
@@ -58,7 +61,7 @@ def process(path, herald, update):
         line = lines[i]
         if line.startswith("eval"):
             count += 1
-            actual = run_block(herald, base, header, line)
+            actual = run_block(herald, base, header, line, engine)
             out_lines.append(line)
             j = i + 1
             expected = []
@@ -89,13 +92,14 @@ def main():
     ap.add_argument("--herald", required=True)
     ap.add_argument("--dir", required=True)
     ap.add_argument("--update", action="store_true")
+    ap.add_argument("--engine", help="run every eval with --engine ENGINE (interp, jit, auto)")
     ap.add_argument("files", nargs="*")
     a = ap.parse_args()
     herald = os.path.abspath(a.herald)
     files = a.files or sorted(os.path.join(a.dir, f) for f in os.listdir(a.dir) if f.endswith(".test"))
     total, failed = 0, 0
     for path in files:
-        count, failures = process(path, herald, a.update)
+        count, failures = process(path, herald, a.update, a.engine)
         total += count
         for line, expected, actual in failures:
             failed += 1

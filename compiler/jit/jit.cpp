@@ -1,0 +1,958 @@
+// The JIT: plans which expressions get native code, generates one LLVM module for all of them
+// (a per-customer function r<i> and a batch kernel k<i> per expression), optimises it at O2,
+// emits object code (or takes it from the cache) and links it with ORC LLJIT.
+//
+// Code generation mirrors compiler/interp/interpreter.cpp clause by clause. Every value is a
+// tuple (state, int, float, error code, set items, set length) computed without branches: both
+// sides of `if` and `??` are computed and one is selected (they are pure), divisions and
+// host calls get safe operands when theirs are unknown, so a block loop is one basic block
+// that LLVM can unroll and vectorise.
+
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/LegacyPassManager.h>
+#include <llvm/IR/Module.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/MC/TargetRegistry.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/TargetParser/Host.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "compiler/jit/jit.hpp"
+#include "compiler/jit/jit_abi.hpp"
+#include "compiler/sema/sema.hpp"
+
+namespace herald {
+
+JitPack::Impl::Impl() = default;
+JitPack::Impl::~Impl() = default;
+
+namespace {
+
+// ------------------------------------------------------------------------------------ planning
+
+bool sameMembers(const Type& a, const Type& b) {
+  return a.members && b.members && (a.members == b.members || *a.members == *b.members);
+}
+
+int memberIndex(const Type& enumType, const std::string& text) {
+  if (!enumType.members) return -1;
+  auto it = std::find(enumType.members->begin(), enumType.members->end(), text);
+  return it == enumType.members->end() ? -1 : static_cast<int>(it - enumType.members->begin());
+}
+
+/// Whether an arm of `if`/`??` can be given as a value of the result's kind.
+bool armFits(const IrNode* arm, const Type& result) {
+  if (arm->kind == IrKind::Const && arm->value.unknown()) return true;
+  if (result.kind == TypeKind::Enum) {
+    if (arm->type.kind == TypeKind::Enum) return sameMembers(arm->type, result);
+    return arm->kind == IrKind::Const && arm->type.kind == TypeKind::String && memberIndex(result, arm->value.text) >= 0;
+  }
+  return arm->type.kind == result.kind;
+}
+
+/// Decides, node by node, what the JIT can compile, and numbers what the host must know about
+/// (string constants, regular expressions, aggregates).
+class Planner {
+ public:
+  explicit Planner(JitPlan& plan) : plan_(plan) { stringIndex(""); }
+
+  std::string check(const IrNode* n) {
+    auto it = why_.find(n);
+    if (it != why_.end()) return it->second;
+    std::string reason = checkNode(n);
+    why_[n] = reason;
+    return reason;
+  }
+
+  int stringIndex(const std::string& s) {
+    auto [it, added] = strings_.emplace(s, static_cast<int>(plan_.strings.size()));
+    if (added) plan_.strings.push_back(s);
+    return it->second;
+  }
+  int regexIndex(const IrNode* n) const { return regexes_.at(n); }
+  int aggregateIndex(const IrNode* n) const { return aggregates_.at(n); }
+
+ private:
+  static bool isText(const IrNode* a) { return a->type.kind == TypeKind::String; }
+
+  std::string checkNode(const IrNode* n) {
+    for (const IrNode* a : n->args)
+      if (std::string r = check(a); !r.empty()) return r;
+    switch (n->kind) {
+      case IrKind::Const:
+        if (!n->value.known()) return "";
+        if (n->value.kind == TypeKind::Set) return "a set constant";
+        if (n->value.kind == TypeKind::String) stringIndex(n->value.text);
+        if (n->value.kind == TypeKind::Enum && memberIndex(n->type, n->value.text) < 0) return "an enum constant";
+        return "";
+      case IrKind::Field:
+      case IrKind::Now:
+      case IrKind::Not:
+      case IrKind::And:
+      case IrKind::Or: return "";
+      case IrKind::EventField: return "reads the current event";
+      case IrKind::If:
+      case IrKind::Coalesce:
+        for (size_t k = n->kind == IrKind::If ? 1 : 0; k < n->args.size(); ++k)
+          if (!armFits(n->args[k], n->type)) return "`if`/`??` arms of different kinds";
+        if (n->type.kind == TypeKind::Enum)
+          for (const IrNode* a : n->args)
+            if (a->kind == IrKind::Const && a->type.kind == TypeKind::String && a->value.known())
+              stringIndex(a->value.text);
+        return "";
+      case IrKind::Aggregate:
+        if (n->type.kind == TypeKind::String || n->type.kind == TypeKind::Enum || n->type.kind == TypeKind::Set)
+          return "an aggregate of text";
+        if (aggregates_.emplace(n, static_cast<int>(plan_.aggregates.size())).second) plan_.aggregates.push_back(n);
+        return "";
+      case IrKind::Call: break;
+    }
+    Fn fn = n->fn;
+    auto textArgs = [&](size_t count) {
+      for (size_t k = 0; k < count && k < n->args.size(); ++k)
+        if (!isText(n->args[k])) return false;
+      return true;
+    };
+    if (fn == Fn::Matches) {
+      if (!n->regex || !textArgs(1)) return "`matches` with a computed pattern";
+      if (regexes_.emplace(n, static_cast<int>(plan_.regexes.size())).second) plan_.regexes.push_back(n);
+      return "";
+    }
+    if (fn >= Fn::Eq && fn <= Fn::Ge) {
+      const Type &a = n->args[0]->type, &b = n->args[1]->type;
+      if ((a.kind == TypeKind::Enum) != (b.kind == TypeKind::Enum)) return "compares an enum with a string";
+      if (a.kind == TypeKind::Enum && !sameMembers(a, b)) return "compares enums of different members";
+      if (a.kind == TypeKind::Enum && fn != Fn::Eq && fn != Fn::Ne) return "orders enums";
+      if (a.kind == TypeKind::Set || b.kind == TypeKind::Set) return "compares sets";
+      return "";
+    }
+    if (fn == Fn::InItems) {
+      const Type& x = n->args[0]->type;
+      for (size_t k = 1; k < n->args.size(); ++k) {
+        const Type& item = n->args[k]->type;
+        if (n->args[k]->kind == IrKind::Const && n->args[k]->value.unknown()) continue;
+        if ((x.kind == TypeKind::Enum) != (item.kind == TypeKind::Enum)) return "an enum `in` a list of strings";
+        if (x.kind == TypeKind::Enum && !sameMembers(x, item)) return "an enum `in` a list of other members";
+        if (x.kind != item.kind) return "`in` a list of another kind";
+      }
+      return "";
+    }
+    if (fn == Fn::InSet) return textArgs(1) ? "" : "an enum `in` a set";
+    if (fn == Fn::Contains || fn == Fn::StartsWith || fn == Fn::EndsWith)
+      return textArgs(2) ? "" : "a text test on an enum";
+    if (fn == builtinFn(Builtin::Lower) || fn == builtinFn(Builtin::Upper) || fn == builtinFn(Builtin::Trim))
+      return fmt::format("`{}` builds text", fnName(fn));
+    if (fn == builtinFn(Builtin::Len) && n->args[0]->type.kind != TypeKind::Set && !textArgs(1))
+      return "`len` of an enum";
+    if ((fn == builtinFn(Builtin::InList) || fn == builtinFn(Builtin::Bucket)) && !textArgs(1))
+      return fmt::format("`{}` of an enum", fnName(fn));
+    return "";
+  }
+
+  JitPlan& plan_;
+  std::unordered_map<const IrNode*, std::string> why_;
+  std::unordered_map<std::string, int> strings_;
+  std::unordered_map<const IrNode*, int> regexes_, aggregates_;
+};
+
+// ------------------------------------------------------------------------------------ the key
+
+/// A canonical text of the roots' IR: everything code generation reads.
+std::string serialize(const std::vector<const IrNode*>& roots) {
+  std::unordered_map<const IrNode*, size_t> ids;
+  std::string out;
+  std::function<size_t(const IrNode*)> visit = [&](const IrNode* n) -> size_t {
+    if (auto it = ids.find(n); it != ids.end()) return it->second;
+    std::vector<size_t> args;
+    for (const IrNode* a : n->args) args.push_back(visit(a));
+    size_t id = ids.size();
+    ids[n] = id;
+    const Value& v = n->value;
+    uint64_t realBits;
+    std::memcpy(&realBits, &v.real, sizeof realBits);
+    out += fmt::format("{}:k{} t{}{} f{} i{} s{} v{}/{}/{}/{}/{}/{:x}:{}", id, int(n->kind), int(n->type.kind),
+                       n->type.optional ? "?" : "", int(n->fn), n->index, n->eventType, int(v.state), int(v.kind),
+                       int(v.boolean), v.integer, v.text.size(), realBits, v.text);
+    if (n->type.members)
+      for (const std::string& m : *n->type.members) out += fmt::format(" m{}:{}", m.size(), m);
+    if (n->regex) out += fmt::format(" re{}:{}", n->regex->pattern().size(), n->regex->pattern());
+    if (n->kind == IrKind::Aggregate) out += fmt::format(" agg{}", int(n->agg));
+    for (size_t a : args) out += fmt::format(" a{}", a);
+    out += '\n';
+    return id;
+  };
+  for (const IrNode* r : roots) out += fmt::format("root {}\n", visit(r));
+  return out;
+}
+
+uint64_t fnv1a(std::string_view s, uint64_t h = 14695981039346656037ull) {
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// ------------------------------------------------------------------------------------ codegen
+
+/// A value in generated code (see the file comment).
+struct CV {
+  llvm::Value *st, *i, *f, *err, *sp, *sl;
+};
+
+class Codegen {
+ public:
+  Codegen(llvm::LLVMContext& ctx, llvm::Module& m, Planner& planner)
+      : ctx_(ctx), m_(m), b_(ctx), planner_(planner) {
+    i1_ = b_.getInt1Ty();
+    i8_ = b_.getInt8Ty();
+    i32_ = b_.getInt32Ty();
+    i64_ = b_.getInt64Ty();
+    f64_ = b_.getDoubleTy();
+    ptr_ = b_.getPtrTy();
+  }
+
+  /// uint8_t r<i>(const JitFrame*, uint64_t row, JitOut*): the state; the value into JitOut.
+  void rowFunction(const IrNode* root, const std::string& name) {
+    auto* type = llvm::FunctionType::get(i8_, {ptr_, i64_, ptr_}, false);
+    llvm::Function* fn = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, m_);
+    fn->addParamAttr(2, llvm::Attribute::NoAlias);
+    fn->addFnAttr(llvm::Attribute::NoUnwind);
+    llvm::BasicBlock* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
+    b_.SetInsertPoint(entry);
+    begin(fn->getArg(0), fn->getArg(1), b_.saveIP());
+    CV v = gen(root);
+    llvm::Value* out = fn->getArg(2);
+    llvm::Value* failed = b_.CreateICmpEQ(v.st, st(2));
+    b_.CreateStore(b_.CreateSelect(failed, v.err, v.i), out);
+    b_.CreateStore(v.f, b_.CreateConstInBoundsGEP1_64(i8_, out, 8));
+    b_.CreateRet(v.st);
+  }
+
+  /// void k<i>(const JitFrame*, uint64_t begin, uint64_t end, uint8_t* out): one state per row.
+  void kernel(const IrNode* root, const std::string& name) {
+    auto* type = llvm::FunctionType::get(b_.getVoidTy(), {ptr_, i64_, i64_, ptr_}, false);
+    llvm::Function* fn = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, m_);
+    fn->addParamAttr(3, llvm::Attribute::NoAlias);
+    fn->addFnAttr(llvm::Attribute::NoUnwind);
+    llvm::Value *frame = fn->getArg(0), *first = fn->getArg(1), *last = fn->getArg(2), *out = fn->getArg(3);
+    auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
+    auto* loop = llvm::BasicBlock::Create(ctx_, "loop", fn);
+    auto* done = llvm::BasicBlock::Create(ctx_, "done", fn);
+    b_.SetInsertPoint(entry);
+    llvm::BranchInst* enter = b_.CreateCondBr(b_.CreateICmpUGE(first, last), done, loop);
+    b_.SetInsertPoint(loop);
+    llvm::PHINode* row = b_.CreatePHI(i64_, 2, "row");
+    row->addIncoming(first, entry);
+    begin(frame, row, llvm::IRBuilderBase::InsertPoint(entry, enter->getIterator()));
+    CV v = gen(root);
+    // 1 true, 0 false, 2 unknown, 3 error.
+    llvm::Value* state = b_.CreateSelect(b_.CreateICmpEQ(v.st, st(0)), b_.CreateTrunc(b_.CreateAnd(v.i, 1), i8_),
+                                         b_.CreateAdd(v.st, st(1)));
+    b_.CreateStore(state, b_.CreateInBoundsGEP(i8_, out, b_.CreateSub(row, first)));
+    llvm::Value* next = b_.CreateAdd(row, b_.getInt64(1));
+    row->addIncoming(next, b_.GetInsertBlock());
+    b_.CreateCondBr(b_.CreateICmpEQ(next, last), done, loop);
+    b_.SetInsertPoint(done);
+    b_.CreateRetVoid();
+  }
+
+ private:
+  // Per function: the frame, the row, where loop-invariant loads go, and what was generated.
+  void begin(llvm::Value* frame, llvm::Value* row, llvm::IRBuilderBase::InsertPoint pre) {
+    frame_ = frame;
+    row_ = row;
+    pre_ = pre;
+    memo_.clear();
+    invariant_.clear();
+  }
+
+  /// A load placed where it runs once per call (before the loop in kernels).
+  llvm::Value* invariantLoad(llvm::Type* type, llvm::Value* base, int64_t offset, const std::string& key) {
+    auto it = invariant_.find(key);
+    if (it != invariant_.end()) return it->second;
+    llvm::IRBuilder<> pre(ctx_);
+    pre.restoreIP(pre_);
+    llvm::Value* v = pre.CreateLoad(type, pre.CreateConstInBoundsGEP1_64(i8_, base, offset));
+    pre_ = pre.saveIP();
+    invariant_[key] = v;
+    return v;
+  }
+  llvm::Value* columns() { return invariantLoad(ptr_, frame_, 0, "columns"); }
+  llvm::Value* column(int c, int member) {
+    return invariantLoad(ptr_, columns(), c * 48 + member * 8, fmt::format("c{}.{}", c, member));
+  }
+  llvm::Value* now() { return invariantLoad(i64_, frame_, 16, "now"); }
+  llvm::Value* host() { return invariantLoad(ptr_, frame_, 24, "host"); }
+  llvm::Value* stringId(int k) {
+    return invariantLoad(i64_, invariantLoad(ptr_, frame_, 8, "strIds"), k * 8, fmt::format("s{}", k));
+  }
+
+  llvm::Constant* st(int s) { return b_.getInt8(s); }
+  llvm::Constant* i64c(int64_t v) { return b_.getInt64(v); }
+  llvm::Constant* f64c(double v) { return llvm::ConstantFP::get(f64_, v); }
+
+  CV plain() { return CV{st(0), i64c(0), f64c(0), i64c(0), llvm::ConstantPointerNull::get(ptr_), i64c(0)}; }
+  CV unknown() {
+    CV v = plain();
+    v.st = st(1);
+    return v;
+  }
+  CV knownInt(llvm::Value* i) {
+    CV v = plain();
+    v.i = i->getType() == i64_ ? i : b_.CreateZExt(i, i64_);
+    return v;
+  }
+  CV knownFloat(llvm::Value* f) {
+    CV v = plain();
+    v.f = f;
+    return v;
+  }
+  llvm::Value* isKnown(const CV& v) { return b_.CreateICmpEQ(v.st, st(0)); }
+  llvm::Value* number(const CV& v, TypeKind kind) { return kind == TypeKind::Float ? v.f : b_.CreateSIToFP(v.i, f64_); }
+  /// A string id safe to give the host: the empty string's when the value is not known.
+  llvm::Value* safeId(const CV& v) { return b_.CreateSelect(isKnown(v), v.i, stringId(0)); }
+  llvm::Value* safeInt(const CV& v) { return b_.CreateSelect(isKnown(v), v.i, i64c(0)); }
+
+  CV select(llvm::Value* c, const CV& x, const CV& y) {
+    return CV{b_.CreateSelect(c, x.st, y.st), b_.CreateSelect(c, x.i, y.i),   b_.CreateSelect(c, x.f, y.f),
+              b_.CreateSelect(c, x.err, y.err), b_.CreateSelect(c, x.sp, y.sp), b_.CreateSelect(c, x.sl, y.sl)};
+  }
+
+  /// A known result fails with `code` where `cond` holds.
+  void fail(CV& r, llvm::Value* cond, int64_t code) {
+    llvm::Value* hit = b_.CreateAnd(isKnown(r), cond);
+    r.st = b_.CreateSelect(hit, st(2), r.st);
+    r.err = b_.CreateSelect(hit, i64c(code), r.err);
+  }
+  void finite(CV& r) {
+    llvm::Value* abs = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, r.f);
+    fail(r, b_.CreateNot(b_.CreateFCmpOLT(abs, f64c(HUGE_VAL))), kJitNotFinite);
+  }
+
+  /// A strict call's state: the first failing operand's error, else unknown if any is.
+  CV strict(const std::vector<CV>& args) {
+    llvm::Value *seen = b_.getFalse(), *err = i64c(0), *unk = b_.getFalse();
+    for (const CV& a : args) {
+      llvm::Value* isErr = b_.CreateICmpEQ(a.st, st(2));
+      err = b_.CreateSelect(b_.CreateAnd(isErr, b_.CreateNot(seen)), a.err, err);
+      seen = b_.CreateOr(seen, isErr);
+      unk = b_.CreateOr(unk, b_.CreateICmpEQ(a.st, st(1)));
+    }
+    CV r = plain();
+    r.st = b_.CreateSelect(seen, st(2), b_.CreateSelect(unk, st(1), st(0)));
+    r.err = err;
+    return r;
+  }
+
+  llvm::FunctionCallee hostFn(const char* name, llvm::Type* result, std::vector<llvm::Type*> params, bool pure) {
+    llvm::FunctionCallee f = m_.getOrInsertFunction(name, llvm::FunctionType::get(result, params, false));
+    if (auto* fn = llvm::dyn_cast<llvm::Function>(f.getCallee()); fn && fn->empty()) {
+      fn->addFnAttr(llvm::Attribute::NoUnwind);
+      if (pure) {
+        fn->addFnAttr(llvm::Attribute::WillReturn);
+        fn->setOnlyReadsMemory();
+      }
+    }
+    return f;
+  }
+  llvm::Value* callHost(const char* name, std::vector<llvm::Value*> args) {
+    std::vector<llvm::Type*> types;
+    for (llvm::Value* a : args) types.push_back(a->getType());
+    return b_.CreateCall(hostFn(name, i64_, types, true), args);
+  }
+
+  CV gen(const IrNode* n) {
+    auto it = memo_.find(n);
+    if (it != memo_.end()) return it->second;
+    CV v = genNode(n);
+    memo_[n] = v;
+    return v;
+  }
+
+  /// An arm of `if`/`??` as a value of the result's kind (a string constant of an enum result
+  /// becomes its member index).
+  CV arm(const IrNode* a, const Type& result) {
+    if (result.kind == TypeKind::Enum && a->kind == IrKind::Const && a->type.kind == TypeKind::String &&
+        a->value.known())
+      return knownInt(i64c(memberIndex(result, a->value.text)));
+    return gen(a);
+  }
+
+  CV genNode(const IrNode* n) {
+    switch (n->kind) {
+      case IrKind::Const: return constant(n);
+      case IrKind::Field: return field(n->index, n->type.kind);
+      case IrKind::Now: return knownInt(now());
+      case IrKind::EventField: return unknown();  // never planned
+      case IrKind::Not: {
+        CV a = gen(n->args[0]);
+        a.i = b_.CreateXor(a.i, i64c(1));
+        return a;
+      }
+      case IrKind::And:
+      case IrKind::Or: {
+        int64_t decider = n->kind == IrKind::Or;
+        CV a = gen(n->args[0]), c = gen(n->args[1]);
+        llvm::Value* da = b_.CreateAnd(isKnown(a), b_.CreateICmpEQ(a.i, i64c(decider)));
+        llvm::Value* dc = b_.CreateAnd(isKnown(c), b_.CreateICmpEQ(c.i, i64c(decider)));
+        llvm::Value* decided = b_.CreateOr(da, dc);
+        llvm::Value *aErr = b_.CreateICmpEQ(a.st, st(2)), *cErr = b_.CreateICmpEQ(c.st, st(2));
+        llvm::Value* anyUnk = b_.CreateOr(b_.CreateICmpEQ(a.st, st(1)), b_.CreateICmpEQ(c.st, st(1)));
+        CV r = plain();
+        r.st = b_.CreateSelect(decided, st(0),
+                               b_.CreateSelect(b_.CreateOr(aErr, cErr), st(2), b_.CreateSelect(anyUnk, st(1), st(0))));
+        r.err = b_.CreateSelect(aErr, a.err, c.err);
+        r.i = b_.CreateSelect(decided, i64c(decider), i64c(!decider));
+        return r;
+      }
+      case IrKind::If: {
+        CV c = gen(n->args[0]);
+        CV x = arm(n->args[1], n->type), y = arm(n->args[2], n->type);
+        CV r = select(b_.CreateAnd(isKnown(c), b_.CreateICmpNE(c.i, i64c(0))), x, y);
+        llvm::Value* cErr = b_.CreateICmpEQ(c.st, st(2));
+        r.st = b_.CreateSelect(cErr, st(2), r.st);
+        r.err = b_.CreateSelect(cErr, c.err, r.err);
+        return r;
+      }
+      case IrKind::Coalesce: {
+        CV a = arm(n->args[0], n->type), c = arm(n->args[1], n->type);
+        return select(b_.CreateICmpEQ(a.st, st(1)), c, a);
+      }
+      case IrKind::Aggregate: {
+        if (!aggOut_) {
+          llvm::IRBuilder<> pre(ctx_);
+          pre.restoreIP(pre_);
+          aggOut_ = pre.CreateAlloca(llvm::ArrayType::get(i64_, 2));
+          pre_ = pre.saveIP();
+        }
+        llvm::FunctionCallee f = hostFn("herald_jit_aggregate", i64_, {ptr_, i64_, i64_, ptr_}, false);
+        llvm::Value* state =
+            b_.CreateCall(f, {host(), i64c(planner_.aggregateIndex(n)), row_, aggOut_});
+        CV r = plain();
+        r.st = b_.CreateTrunc(state, i8_);
+        r.i = b_.CreateLoad(i64_, aggOut_);
+        r.f = b_.CreateLoad(f64_, b_.CreateConstInBoundsGEP1_64(i8_, aggOut_, 8));
+        r.err = r.i;
+        return r;
+      }
+      case IrKind::Call: return call(n);
+    }
+    return unknown();
+  }
+
+  CV constant(const IrNode* n) {
+    const Value& v = n->value;
+    if (!v.known()) return unknown();
+    switch (v.kind) {
+      case TypeKind::Bool: return knownInt(i64c(v.boolean));
+      case TypeKind::Float: return knownFloat(f64c(v.real));
+      case TypeKind::String: return knownInt(stringId(planner_.stringIndex(v.text)));
+      case TypeKind::Enum: return knownInt(i64c(memberIndex(n->type, v.text)));
+      default: return knownInt(i64c(v.integer));
+    }
+  }
+
+  CV field(int c, TypeKind kind) {
+    CV v = plain();
+    llvm::Value* word = b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, column(c, 0), b_.CreateLShr(row_, 6)));
+    llvm::Value* bit = b_.CreateAnd(b_.CreateLShr(word, b_.CreateAnd(row_, 63)), 1);
+    v.st = b_.CreateSelect(b_.CreateICmpNE(bit, i64c(0)), st(0), st(1));
+    switch (kind) {
+      case TypeKind::Float: v.f = b_.CreateLoad(f64_, b_.CreateInBoundsGEP(f64_, column(c, 2), row_)); break;
+      case TypeKind::String:
+        v.i = b_.CreateZExt(b_.CreateLoad(i32_, b_.CreateInBoundsGEP(i32_, column(c, 3), row_)), i64_);
+        break;
+      case TypeKind::Set: {
+        llvm::Value* offsets = column(c, 4);
+        llvm::Value* from = b_.CreateLoad(i32_, b_.CreateInBoundsGEP(i32_, offsets, row_));
+        llvm::Value* to = b_.CreateLoad(i32_, b_.CreateInBoundsGEP(i32_, offsets, b_.CreateAdd(row_, i64c(1))));
+        v.sp = b_.CreateInBoundsGEP(i32_, column(c, 5), b_.CreateZExt(from, i64_));
+        v.sl = b_.CreateZExt(b_.CreateSub(to, from), i64_);
+        break;
+      }
+      default: v.i = b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, column(c, 1), row_));
+    }
+    return v;
+  }
+
+  /// a `fn` b for two known values of one kind (Eq .. Ge), as the interpreter's compare().
+  llvm::Value* compare(Fn fn, const CV& a, const CV& c, TypeKind kind) {
+    if (kind == TypeKind::Float) {
+      switch (fn) {
+        case Fn::Eq: return b_.CreateFCmpUEQ(a.f, c.f);
+        case Fn::Ne: return b_.CreateFCmpONE(a.f, c.f);
+        case Fn::Lt: return b_.CreateFCmpOLT(a.f, c.f);
+        case Fn::Le: return b_.CreateFCmpULE(a.f, c.f);
+        case Fn::Gt: return b_.CreateFCmpOGT(a.f, c.f);
+        default: return b_.CreateFCmpUGE(a.f, c.f);
+      }
+    }
+    llvm::Value *x = a.i, *y = c.i;
+    if (kind == TypeKind::String && fn != Fn::Eq && fn != Fn::Ne) {  // ids are not in text order
+      x = callHost("herald_jit_text_cmp", {host(), safeId(a), safeId(c)});
+      y = i64c(0);
+    }
+    switch (fn) {
+      case Fn::Eq: return b_.CreateICmpEQ(x, y);
+      case Fn::Ne: return b_.CreateICmpNE(x, y);
+      case Fn::Lt: return b_.CreateICmpSLT(x, y);
+      case Fn::Le: return b_.CreateICmpSLE(x, y);
+      case Fn::Gt: return b_.CreateICmpSGT(x, y);
+      default: return b_.CreateICmpSGE(x, y);
+    }
+  }
+
+  CV overflowing(llvm::Intrinsic::ID id, const CV& a, const CV& c, CV r) {
+    llvm::Value* pair = b_.CreateBinaryIntrinsic(id, a.i, c.i);
+    r.i = b_.CreateExtractValue(pair, 0);
+    fail(r, b_.CreateExtractValue(pair, 1), kJitOverflow);
+    return r;
+  }
+
+  /// min/max of known values: the first of the smallest (largest), as the interpreter scans.
+  CV pick(const std::vector<CV>& args, bool wantMax, TypeKind kind) {
+    CV best = args[0];
+    for (size_t k = 1; k < args.size(); ++k) {
+      const CV& v = args[k];
+      llvm::Value* better = kind == TypeKind::Float
+                                ? (wantMax ? b_.CreateFCmpOGT(v.f, best.f) : b_.CreateFCmpOLT(v.f, best.f))
+                                : (wantMax ? b_.CreateICmpSGT(v.i, best.i) : b_.CreateICmpSLT(v.i, best.i));
+      best.i = b_.CreateSelect(better, v.i, best.i);
+      best.f = b_.CreateSelect(better, v.f, best.f);
+    }
+    return best;
+  }
+
+  CV call(const IrNode* n) {
+    Fn fn = n->fn;
+    if (fn == builtinFn(Builtin::Has)) return knownInt(isKnown(gen(n->args[0])));
+    std::vector<CV> args;
+    for (const IrNode* a : n->args) args.push_back(gen(a));
+    CV r = strict(args);
+    const CV& a = args[0];
+    TypeKind ak = n->args[0]->type.kind;
+    TypeKind result = n->type.kind;
+    if (fn == Fn::InItems) {
+      llvm::Value *found = b_.getFalse(), *unk = b_.getFalse();
+      for (size_t k = 1; k < args.size(); ++k) {
+        llvm::Value* eq = compare(Fn::Eq, a, args[k], n->args[k]->type.kind == TypeKind::Float ? TypeKind::Float : ak);
+        found = b_.CreateOr(found, b_.CreateAnd(isKnown(args[k]), eq));
+        unk = b_.CreateOr(unk, b_.CreateICmpEQ(args[k].st, st(1)));
+      }
+      llvm::Value* failed = b_.CreateICmpEQ(r.st, st(2));
+      r.st = b_.CreateSelect(failed, st(2),
+                             b_.CreateSelect(b_.CreateICmpEQ(a.st, st(1)), st(1),
+                                             b_.CreateSelect(found, st(0), b_.CreateSelect(unk, st(1), st(0)))));
+      r.i = b_.CreateZExt(found, i64_);
+      return r;
+    }
+    const CV* c = args.size() > 1 ? &args[1] : nullptr;
+    bool ints = ak != TypeKind::Float && (!c || n->args[1]->type.kind != TypeKind::Float);
+    switch (fn) {
+      case Fn::Add:
+        if (!ints) break;
+        return overflowing(llvm::Intrinsic::sadd_with_overflow, a, *c, r);
+      case Fn::Sub:
+        if (!ints) break;
+        return overflowing(llvm::Intrinsic::ssub_with_overflow, a, *c, r);
+      case Fn::Mul:
+        if (result == TypeKind::Duration) {  // duration * number: a fraction of a second is dropped
+          bool aDur = ak == TypeKind::Duration;
+          const CV& d = aDur ? a : *c;
+          const CV& k = aDur ? *c : a;
+          llvm::Value* x = b_.CreateFMul(b_.CreateSIToFP(d.i, f64_), number(k, n->args[aDur ? 1 : 0]->type.kind));
+          llvm::Value* ok = b_.CreateAnd(b_.CreateFCmpOLT(x, f64c(9.2233720368547758e18)),
+                                         b_.CreateFCmpOGE(x, f64c(-9.2233720368547758e18)));
+          r.i = b_.CreateFPToSI(b_.CreateSelect(ok, x, f64c(0)), i64_);
+          fail(r, b_.CreateNot(ok), kJitOverflow);
+          return r;
+        }
+        if (!ints) break;
+        return overflowing(llvm::Intrinsic::smul_with_overflow, a, *c, r);
+      case Fn::Div:
+        if (ak == TypeKind::Duration) {
+          fail(r, b_.CreateICmpEQ(c->i, i64c(0)), kJitDivisionByZero);
+          r.f = b_.CreateFDiv(b_.CreateSIToFP(a.i, f64_), b_.CreateSIToFP(c->i, f64_));
+        } else {
+          llvm::Value* divisor = number(*c, n->args[1]->type.kind);
+          fail(r, b_.CreateFCmpOEQ(divisor, f64c(0)), kJitDivisionByZero);
+          r.f = b_.CreateFDiv(number(a, ak), divisor);
+        }
+        finite(r);
+        return r;
+      case Fn::Mod: {
+        llvm::Value* zero = b_.CreateICmpEQ(c->i, i64c(0));
+        llvm::Value* minusOne = b_.CreateICmpEQ(c->i, i64c(-1));
+        fail(r, zero, kJitDivisionByZero);
+        llvm::Value* safe = b_.CreateSelect(b_.CreateOr(zero, minusOne), i64c(1), c->i);
+        r.i = b_.CreateSelect(minusOne, i64c(0), b_.CreateSRem(a.i, safe));
+        return r;
+      }
+      case Fn::Neg:
+        if (ak == TypeKind::Float) {
+          r.f = b_.CreateFNeg(a.f);
+          return r;
+        }
+        fail(r, b_.CreateICmpEQ(a.i, i64c(INT64_MIN)), kJitOverflow);
+        r.i = b_.CreateSub(i64c(0), a.i);
+        return r;
+      case Fn::IntToFloat: r.f = b_.CreateSIToFP(a.i, f64_); return r;
+      case Fn::Eq:
+      case Fn::Ne:
+      case Fn::Lt:
+      case Fn::Le:
+      case Fn::Gt:
+      case Fn::Ge: r.i = b_.CreateZExt(compare(fn, a, *c, ak), i64_); return r;
+      case Fn::Matches:
+        r.i = callHost("herald_jit_matches", {host(), i64c(planner_.regexIndex(n)), safeId(a)});
+        return r;
+      case Fn::Contains:
+      case Fn::StartsWith:
+      case Fn::EndsWith:
+        r.i = callHost("herald_jit_text_op", {host(), i64c(int(fn) - int(Fn::Contains)), safeId(a), safeId(*c)});
+        return r;
+      case Fn::InSet:
+        r.i = callHost("herald_jit_in_set", {c->sp, b_.CreateSelect(isKnown(*c), c->sl, i64c(0)), a.i});
+        return r;
+      default: return builtin(n, args, r);
+    }
+    // Float forms of + - *.
+    llvm::Value *x = number(a, ak), *y = number(*c, n->args[1]->type.kind);
+    r.f = fn == Fn::Add ? b_.CreateFAdd(x, y) : fn == Fn::Sub ? b_.CreateFSub(x, y) : b_.CreateFMul(x, y);
+    finite(r);
+    return r;
+  }
+
+  CV builtin(const IrNode* n, const std::vector<CV>& args, CV r) {
+    auto which = static_cast<Builtin>(int(n->fn) - int(builtinFn(Builtin::Len)));
+    const CV& a = args[0];
+    TypeKind ak = n->args[0]->type.kind;
+    auto keep = [&](CV v) {  // the known payload of v with the call's state
+      v.st = r.st;
+      v.err = r.err;
+      return v;
+    };
+    auto floorDiv = [&](int64_t k) {
+      llvm::Value* x = b_.CreateSub(now(), a.i);
+      llvm::Value* q = b_.CreateSDiv(x, i64c(k));
+      llvm::Value* adjust = b_.CreateAnd(b_.CreateICmpNE(b_.CreateSRem(x, i64c(k)), i64c(0)),
+                                         b_.CreateICmpSLT(x, i64c(0)));
+      return b_.CreateSub(q, b_.CreateZExt(adjust, i64_));
+    };
+    switch (which) {
+      case Builtin::Len:
+        r.i = ak == TypeKind::Set ? a.sl : callHost("herald_jit_text_len", {host(), safeId(a)});
+        return r;
+      case Builtin::Abs:
+        if (ak == TypeKind::Float) {
+          r.f = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, a.f);
+          return r;
+        }
+        fail(r, b_.CreateICmpEQ(a.i, i64c(INT64_MIN)), kJitOverflow);
+        r.i = b_.CreateSelect(b_.CreateICmpSLT(a.i, i64c(0)), b_.CreateSub(i64c(0), a.i), a.i);
+        return r;
+      case Builtin::Min:
+      case Builtin::Max: return keep(pick(args, which == Builtin::Max, ak));
+      case Builtin::Clamp: {
+        CV low = pick({a, args[1]}, true, ak);
+        return keep(pick({low, args[2]}, false, ak));
+      }
+      case Builtin::Round:
+      case Builtin::Floor:
+      case Builtin::Ceil: {
+        if (ak != TypeKind::Float) return keep(a);
+        auto id = which == Builtin::Round ? llvm::Intrinsic::round
+                  : which == Builtin::Floor ? llvm::Intrinsic::floor
+                                            : llvm::Intrinsic::ceil;
+        r.f = b_.CreateUnaryIntrinsic(id, a.f);
+        finite(r);
+        return r;
+      }
+      case Builtin::Sqrt: {
+        llvm::Value* x = number(a, ak);
+        fail(r, b_.CreateFCmpOLT(x, f64c(0)), kJitSqrtNegative);
+        r.f = b_.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, x);
+        finite(r);
+        return r;
+      }
+      case Builtin::Log: {
+        llvm::Value* x = number(a, ak);
+        fail(r, b_.CreateFCmpOLE(x, f64c(0)), kJitLogNonPositive);
+        r.f = b_.CreateCall(hostFn("herald_jit_log", f64_, {f64_}, true), {x});
+        finite(r);
+        return r;
+      }
+      case Builtin::Exp:
+      case Builtin::Sigmoid: {
+        llvm::Value* x = number(a, ak);
+        llvm::FunctionCallee exp = hostFn("herald_jit_exp", f64_, {f64_}, true);
+        if (which == Builtin::Exp) r.f = b_.CreateCall(exp, {x});
+        else r.f = b_.CreateFDiv(f64c(1.0), b_.CreateFAdd(f64c(1.0), b_.CreateCall(exp, {b_.CreateFNeg(x)})));
+        finite(r);
+        return r;
+      }
+      case Builtin::DaysSince: r.i = floorDiv(86400); return r;
+      case Builtin::HoursSince: r.i = floorDiv(3600); return r;
+      case Builtin::Hour:
+      case Builtin::Weekday:
+      case Builtin::Month:
+      case Builtin::Year:
+      case Builtin::Date: {
+        int64_t code = which == Builtin::Hour ? 0 : which == Builtin::Weekday ? 1 : which == Builtin::Month ? 2
+                       : which == Builtin::Year ? 3 : 4;
+        r.i = callHost("herald_jit_civil", {host(), i64c(code), safeInt(a)});
+        return r;
+      }
+      case Builtin::InList: r.i = callHost("herald_jit_in_list", {host(), safeId(a)}); return r;
+      case Builtin::Bucket: {
+        llvm::Value* small = b_.CreateICmpSLT(args[1].i, i64c(1));
+        fail(r, small, kJitBucketN);
+        r.i = callHost("herald_jit_bucket", {host(), safeId(a), b_.CreateSelect(small, i64c(1), args[1].i), row_});
+        return r;
+      }
+      default: return unknown();  // Has is handled by call(); text builders are never planned
+    }
+  }
+
+  llvm::LLVMContext& ctx_;
+  llvm::Module& m_;
+  llvm::IRBuilder<> b_;
+  Planner& planner_;
+  llvm::Type *i1_, *i8_, *i32_, *i64_, *f64_;
+  llvm::PointerType* ptr_;
+  llvm::Value *frame_ = nullptr, *row_ = nullptr, *aggOut_ = nullptr;
+  llvm::IRBuilderBase::InsertPoint pre_;
+  std::unordered_map<const IrNode*, CV> memo_;
+  std::map<std::string, llvm::Value*> invariant_;
+
+ public:
+  void resetFunction() { aggOut_ = nullptr; }
+};
+
+// ------------------------------------------------------------------------------------ objects
+
+void initialiseLlvm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+std::string errorText(llvm::Error e) { return llvm::toString(std::move(e)); }
+
+/// The target this process compiles for: code is position independent so the JIT linker may
+/// place it anywhere and reach host functions through stubs.
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostTarget() {
+  auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!jtmb) return jtmb.takeError();
+  jtmb->setRelocationModel(llvm::Reloc::PIC_);
+  jtmb->setCodeModel(llvm::CodeModel::Small);
+  jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  return jtmb;
+}
+
+/// Generates, optimises and emits the module of `plan` as object code.
+bool emitObject(Planner& planner, const JitPlan& plan, llvm::SmallVector<char, 0>& object, std::string& error) {
+  auto jtmb = hostTarget();
+  if (!jtmb) return error = errorText(jtmb.takeError()), false;
+  auto tm = jtmb->createTargetMachine();
+  if (!tm) return error = errorText(tm.takeError()), false;
+  llvm::LLVMContext ctx;
+  llvm::Module module("herald", ctx);
+  module.setDataLayout((*tm)->createDataLayout());
+  module.setTargetTriple((*tm)->getTargetTriple().str());
+  Codegen gen(ctx, module, planner);
+  for (size_t i = 0; i < plan.roots.size(); ++i) {
+    if (!plan.fallback[i].empty()) continue;
+    gen.resetFunction();
+    gen.rowFunction(plan.roots[i], fmt::format("r{}", i));
+    if (plan.roots[i]->type.kind == TypeKind::Bool) {
+      gen.resetFunction();
+      gen.kernel(plan.roots[i], fmt::format("k{}", i));
+    }
+  }
+  std::string broken;
+  llvm::raw_string_ostream brokenOut(broken);
+  if (llvm::verifyModule(module, &brokenOut)) return error = "internal: invalid module: " + broken, false;
+
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(tm->get());
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, mam);
+
+  llvm::raw_svector_ostream out(object);
+  llvm::legacy::PassManager emit;
+  if ((*tm)->addPassesToEmitFile(emit, out, nullptr, llvm::CodeGenFileType::ObjectFile))
+    return error = "internal: the target cannot emit object code", false;
+  emit.run(module);
+  return true;
+}
+
+// A cache entry: magic line, key line, object size and FNV-1a of the object, then the object.
+constexpr std::string_view kCacheMagic = "HERALD-JIT-OBJECT 1\n";
+
+bool readCache(const std::string& path, const std::string& key, llvm::SmallVector<char, 0>& object) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string header = fmt::format("{}{}\n", kCacheMagic, key);
+  if (data.size() < header.size() + 16 || data.compare(0, header.size(), header) != 0) return false;
+  uint64_t size, sum;
+  std::memcpy(&size, data.data() + header.size(), 8);
+  std::memcpy(&sum, data.data() + header.size() + 8, 8);
+  std::string_view body(data.data() + header.size() + 16, data.size() - header.size() - 16);
+  if (body.size() != size || fnv1a(body) != sum) return false;
+  object.assign(body.begin(), body.end());
+  return true;
+}
+
+void writeCache(const std::string& dir, const std::string& path, const std::string& key,
+                const llvm::SmallVector<char, 0>& object) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string tmp = fmt::format("{}.tmp{}", path, static_cast<unsigned long>(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return;  // a cache that cannot be written is no cache, not an error
+    std::string_view body(object.data(), object.size());
+    uint64_t size = body.size(), sum = fnv1a(body);
+    out << kCacheMagic << key << '\n';
+    out.write(reinterpret_cast<const char*>(&size), 8);
+    out.write(reinterpret_cast<const char*>(&sum), 8);
+    out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    if (!out) {
+      std::filesystem::remove(tmp, ec);
+      return;
+    }
+  }
+  std::filesystem::rename(tmp, path, ec);  // atomic: readers see the old entry or the new one
+  if (ec) std::filesystem::remove(tmp, ec);
+}
+
+/// Links `object` into a new LLJIT with the host functions and looks every function up.
+bool link(JitPack::Impl& impl, const llvm::SmallVector<char, 0>& object, std::string& error) {
+  auto jtmb = hostTarget();
+  if (!jtmb) return error = errorText(jtmb.takeError()), false;
+  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*jtmb)).create();
+  if (!jit) return error = errorText(jit.takeError()), false;
+  llvm::orc::JITDylib& lib = (*jit)->getMainJITDylib();
+  auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess((*jit)->getDataLayout().getGlobalPrefix());
+  if (!process) return error = errorText(process.takeError()), false;
+  lib.addGenerator(std::move(*process));
+  llvm::orc::SymbolMap host;
+  auto add = [&](const char* name, auto* fn) {
+    host[(*jit)->mangleAndIntern(name)] = llvm::orc::ExecutorSymbolDef(
+        llvm::orc::ExecutorAddr::fromPtr(fn), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+  };
+  add("herald_jit_text_cmp", &herald_jit_text_cmp);
+  add("herald_jit_text_op", &herald_jit_text_op);
+  add("herald_jit_text_len", &herald_jit_text_len);
+  add("herald_jit_matches", &herald_jit_matches);
+  add("herald_jit_in_set", &herald_jit_in_set);
+  add("herald_jit_in_list", &herald_jit_in_list);
+  add("herald_jit_civil", &herald_jit_civil);
+  add("herald_jit_bucket", &herald_jit_bucket);
+  add("herald_jit_aggregate", &herald_jit_aggregate);
+  add("herald_jit_log", &herald_jit_log);
+  add("herald_jit_exp", &herald_jit_exp);
+  if (auto e = lib.define(llvm::orc::absoluteSymbols(std::move(host)))) return error = errorText(std::move(e)), false;
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), "herald-jit");
+  if (auto e = (*jit)->addObjectFile(std::move(buffer))) return error = errorText(std::move(e)), false;
+  const JitPlan& plan = impl.plan;
+  impl.kernels.assign(plan.roots.size(), nullptr);
+  impl.rows.assign(plan.roots.size(), nullptr);
+  for (size_t i = 0; i < plan.roots.size(); ++i) {
+    if (!plan.fallback[i].empty()) continue;
+    auto row = (*jit)->lookup(fmt::format("r{}", i));
+    if (!row) return error = errorText(row.takeError()), false;
+    impl.rows[i] = row->toPtr<JitRowFn>();
+    if (plan.roots[i]->type.kind == TypeKind::Bool) {
+      auto kernel = (*jit)->lookup(fmt::format("k{}", i));
+      if (!kernel) return error = errorText(kernel.takeError()), false;
+      impl.kernels[i] = kernel->toPtr<JitKernelFn>();
+    }
+  }
+  impl.jit = std::move(*jit);
+  return true;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------ JitPack
+
+JitPack::JitPack(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JitPack::~JitPack() = default;
+
+std::unique_ptr<JitPack> JitPack::compile(const std::vector<const IrNode*>& roots, const JitOptions& options,
+                                          std::string& error) {
+  auto t0 = std::chrono::steady_clock::now();
+  initialiseLlvm();
+  auto impl = std::make_unique<Impl>();
+  JitPlan& plan = impl->plan;
+  plan.roots = roots;
+  Planner planner(plan);
+  for (const IrNode* r : roots) {
+    std::string why = planner.check(r);
+    if (why.empty() && r->type.kind == TypeKind::Set) why = "a set value";
+    plan.fallback.push_back(why);
+  }
+
+  llvm::SmallVector<char, 0> object;
+  std::string key, path;
+  if (!options.cacheDir.empty()) {
+    std::string text = fmt::format("herald 0.1.0 abi {} llvm {} {} {}\n{}", kJitAbiVersion, LLVM_VERSION_STRING,
+                                   llvm::sys::getProcessTriple(), llvm::sys::getHostCPUName().str(), serialize(roots));
+    key = fmt::format("{:016x}{:016x}", fnv1a(text), fnv1a(text, 0x84222325cbf29ce4ull));
+    path = (std::filesystem::path(options.cacheDir) / (key + ".hjo")).string();
+    impl->cached = readCache(path, key, object);
+  }
+  bool linked = false;
+  if (impl->cached) {
+    std::string ignored;  // a cache entry that does not link is rebuilt, never trusted
+    linked = link(*impl, object, ignored);
+    impl->cached = linked;
+  }
+  if (!linked) {
+    object.clear();
+    if (!emitObject(planner, plan, object, error)) return nullptr;
+    if (!path.empty()) writeCache(options.cacheDir, path, key, object);
+    if (!link(*impl, object, error)) return nullptr;
+  }
+  impl->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return std::unique_ptr<JitPack>(new JitPack(std::move(impl)));
+}
+
+size_t JitPack::size() const { return impl_->plan.roots.size(); }
+const IrNode* JitPack::root(size_t i) const { return impl_->plan.roots[i]; }
+bool JitPack::compiled(size_t i) const { return impl_->rows[i] != nullptr; }
+const std::string& JitPack::fallbackReason(size_t i) const { return impl_->plan.fallback[i]; }
+double JitPack::compileSeconds() const { return impl_->seconds; }
+bool JitPack::fromCache() const { return impl_->cached; }
+
+}  // namespace herald

@@ -1,0 +1,101 @@
+#pragma once
+// What generated code and the host share: the frame a function reads, its result, error codes,
+// and the host functions generated code calls (a narrow C ABI, bound as absolute symbols).
+// Changing a layout here changes code generation: bump kJitAbiVersion so cached objects rebuild.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/ir.hpp"
+#include "compiler/jit/jit.hpp"
+
+namespace llvm::orc {
+class LLJIT;
+}
+
+namespace herald {
+
+inline constexpr int kJitAbiVersion = 1;
+
+/// One customer column (ColumnView without its type). Six pointers; codegen reads member m of
+/// column c at byte offset c * 48 + m * 8.
+struct JitColumn {
+  const uint64_t* valid;
+  const int64_t* ints;
+  const double* reals;
+  const uint32_t* strings;
+  const uint32_t* setOffsets;
+  const uint32_t* setItems;
+};
+
+/// The argument of every generated function.
+struct JitFrame {
+  const JitColumn* columns;  // offset 0
+  const int64_t* strIds;     // offset 8: string constant k as a dictionary id, or -(k + 1)
+  int64_t now;               // offset 16
+  const void* host;          // offset 24: the JitBinding::Impl the host functions read
+};
+
+/// What a per-customer function writes; it returns the state (0 known, 1 unknown, 2 error).
+struct JitOut {
+  int64_t i;    // bool, int, timestamp, duration, enum member index, string id; error: code
+  double f;     // float
+};
+
+/// Run-time errors by code (0 is none). Codes past kJitErrorExtra index messages the binding
+/// met in aggregates that are not in this table.
+enum JitError : int64_t {
+  kJitOverflow = 1,
+  kJitDivisionByZero,
+  kJitSqrtNegative,
+  kJitLogNonPositive,
+  kJitNotFinite,
+  kJitBucketN,
+  kJitInvalidRegex,
+  kJitErrorExtra = 100,
+};
+const char* jitErrorMessage(int64_t code);
+/// The code of an error message, or 0 when it is none of the table's.
+int64_t jitErrorCode(const std::string& message);
+
+/// Functions the host gives generated code (defined in jit_runtime.cpp).
+extern "C" {
+int64_t herald_jit_text_cmp(const void* host, int64_t a, int64_t b);
+int64_t herald_jit_text_op(const void* host, int64_t op, int64_t a, int64_t b);  // 0 contains 1 starts 2 ends
+int64_t herald_jit_text_len(const void* host, int64_t id);
+int64_t herald_jit_matches(const void* host, int64_t regex, int64_t id);
+int64_t herald_jit_in_set(const uint32_t* items, int64_t count, int64_t id);
+int64_t herald_jit_in_list(const void* host, int64_t id);
+int64_t herald_jit_civil(const void* host, int64_t which, int64_t at);  // 0 hour 1 weekday 2 month 3 year 4 date
+int64_t herald_jit_bucket(const void* host, int64_t salt, int64_t n, int64_t row);
+int64_t herald_jit_aggregate(const void* host, int64_t index, int64_t row, JitOut* out);  // returns the state
+double herald_jit_log(double x);
+double herald_jit_exp(double x);
+}
+
+/// What compile() learnt about the expressions, needed again when binding (also on a cache hit).
+struct JitPlan {
+  std::vector<const IrNode*> roots;
+  std::vector<std::string> fallback;        // by root: "" when compiled, else why not
+  std::vector<std::string> strings;         // string constants, by index k
+  std::vector<const IrNode*> regexes;       // Matches nodes with a constant pattern
+  std::vector<const IrNode*> aggregates;    // Aggregate nodes, called back through the host
+};
+
+using JitKernelFn = void (*)(const JitFrame*, uint64_t begin, uint64_t end, uint8_t* out);
+using JitRowFn = uint8_t (*)(const JitFrame*, uint64_t row, JitOut* out);
+
+struct JitPack::Impl {
+  Impl();
+  ~Impl();
+  JitPlan plan;
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::vector<JitKernelFn> kernels;  // by root; null when it falls back or is not bool
+  std::vector<JitRowFn> rows;        // by root; null when it falls back
+  double seconds = 0;
+  bool cached = false;
+};
+
+}  // namespace herald

@@ -1,0 +1,204 @@
+// The host side of generated code: JitBinding (frames over a table's columns, fallbacks to
+// the interpreter) and the C functions generated code calls back into. No LLVM headers here.
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "compiler/interp/text.hpp"
+#include "compiler/jit/jit.hpp"
+#include "compiler/jit/jit_abi.hpp"
+
+namespace herald {
+
+namespace {
+
+constexpr const char* kMessages[] = {
+    "",
+    evalerror::kOverflow,
+    evalerror::kDivisionByZero,
+    evalerror::kSqrtNegative,
+    evalerror::kLogNonPositive,
+    evalerror::kNotFinite,
+    "bucket needs n >= 1",
+    "invalid regular expression",
+};
+
+}  // namespace
+
+const char* jitErrorMessage(int64_t code) {
+  return code > 0 && code < static_cast<int64_t>(std::size(kMessages)) ? kMessages[code] : "internal: unknown error";
+}
+
+int64_t jitErrorCode(const std::string& message) {
+  for (size_t k = 1; k < std::size(kMessages); ++k)
+    if (message == kMessages[k]) return static_cast<int64_t>(k);
+  return 0;
+}
+
+struct JitBinding::Impl {
+  const JitPack::Impl& pack;
+  const BatchInput& in;
+  int64_t now;
+  const TimeZone& zone;
+  std::function<bool(std::string_view)> inList;
+  std::vector<JitColumn> columns;
+  std::vector<int64_t> strIds;
+  JitFrame frame{};
+  Interpreter interp;
+  ColumnRow rowSource;
+  std::vector<std::unique_ptr<BatchEvaluator>> fallbacks;  // by root, made when first needed
+  std::vector<std::string> extraErrors;                     // aggregate errors not in kMessages
+
+  Impl(const JitPack::Impl& p, const BatchInput& input, int64_t t, const TimeZone& z,
+       std::function<bool(std::string_view)> lists)
+      : pack(p), in(input), now(t), zone(z), inList(std::move(lists)), rowSource(input) {
+    for (const ColumnView& c : in.columns)
+      columns.push_back(JitColumn{c.valid, c.ints, c.reals, c.strings, c.setOffsets, c.setItems});
+    for (size_t k = 0; k < pack.plan.strings.size(); ++k) {
+      uint32_t id = in.dict ? in.dict->find(pack.plan.strings[k]) : UINT32_MAX;
+      strIds.push_back(id == UINT32_MAX ? -static_cast<int64_t>(k) - 1 : static_cast<int64_t>(id));
+    }
+    frame = JitFrame{columns.data(), strIds.data(), now, this};
+    fallbacks.resize(pack.plan.roots.size());
+  }
+
+  std::string_view text(int64_t id) const {
+    return id >= 0 ? in.dict->get(static_cast<uint32_t>(id)) : std::string_view(pack.plan.strings[-id - 1]);
+  }
+
+  EvalContext context(size_t row) {
+    rowSource.setRow(row);
+    EvalContext ctx;
+    ctx.customer = &rowSource;
+    ctx.now = now;
+    ctx.zone = &zone;
+    ctx.customerId = in.dict->get(in.columns[in.idColumn].strings[row]);
+    ctx.history = in.history ? in.history(row) : nullptr;
+    ctx.inList = inList;
+    return ctx;
+  }
+
+  /// A JitOut of expression i as the interpreter's Value.
+  Value toValue(size_t i, uint8_t state, const JitOut& out) const {
+    const Type& type = pack.plan.roots[i]->type;
+    if (state == 1) return Value::makeUnknown(type.kind);
+    if (state == 2)
+      return Value::makeError(out.i >= kJitErrorExtra ? extraErrors[out.i - kJitErrorExtra] : jitErrorMessage(out.i));
+    switch (type.kind) {
+      case TypeKind::Bool: return Value::makeBool(out.i != 0);
+      case TypeKind::Float: return Value::makeFloat(out.f);
+      case TypeKind::String: return Value::makeString(std::string(text(out.i)));
+      case TypeKind::Enum: return Value::makeString((*type.members)[out.i], TypeKind::Enum);
+      default: return Value::makeInt(out.i, type.kind);
+    }
+  }
+};
+
+JitBinding::JitBinding(const JitPack& pack, const BatchInput& input, int64_t now, const TimeZone& zone,
+                       std::function<bool(std::string_view)> inList)
+    : impl_(std::make_unique<Impl>(pack.impl(), input, now, zone, std::move(inList))) {}
+
+JitBinding::~JitBinding() = default;
+
+void JitBinding::evaluate(size_t i, size_t begin, size_t end, uint8_t* out) {
+  Impl& m = *impl_;
+  end = std::min(end, begin + BatchEvaluator::kBlock);
+  if (JitKernelFn kernel = m.pack.kernels[i]) return kernel(&m.frame, begin, end, out);
+  auto& fallback = m.fallbacks[i];
+  if (!fallback) fallback = std::make_unique<BatchEvaluator>(m.pack.plan.roots[i], m.in, m.now, m.zone);
+  fallback->evaluate(begin, end, out);
+}
+
+std::string JitBinding::errorOf(size_t i, size_t row) {
+  Value v = value(i, row);
+  return v.failed() ? v.text : "";
+}
+
+Value JitBinding::value(size_t i, size_t row) {
+  Impl& m = *impl_;
+  if (JitRowFn fn = m.pack.rows[i]) {
+    JitOut out{};
+    uint8_t state = fn(&m.frame, row, &out);
+    return m.toValue(i, state, out);
+  }
+  return m.interp.eval(m.pack.plan.roots[i], m.context(row));
+}
+
+}  // namespace herald
+
+// ------------------------------------------------------------------------------------ host ABI
+
+using herald::JitBinding;
+
+namespace {
+JitBinding::Impl& binding(const void* host) { return *static_cast<JitBinding::Impl*>(const_cast<void*>(host)); }
+}  // namespace
+
+extern "C" {
+
+int64_t herald_jit_text_cmp(const void* host, int64_t a, int64_t b) {
+  int c = binding(host).text(a).compare(binding(host).text(b));
+  return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
+int64_t herald_jit_text_op(const void* host, int64_t op, int64_t a, int64_t b) {
+  std::string_view x = binding(host).text(a), y = binding(host).text(b);
+  switch (op) {
+    case 0: return x.find(y) != std::string_view::npos;
+    case 1: return x.substr(0, y.size()) == y;
+    default: return x.size() >= y.size() && x.substr(x.size() - y.size()) == y;
+  }
+}
+
+int64_t herald_jit_text_len(const void* host, int64_t id) { return herald::codePointCount(binding(host).text(id)); }
+
+int64_t herald_jit_matches(const void* host, int64_t regex, int64_t id) {
+  JitBinding::Impl& m = binding(host);
+  return RE2::PartialMatch(m.text(id), *m.pack.plan.regexes[regex]->regex);
+}
+
+int64_t herald_jit_in_set(const uint32_t* items, int64_t count, int64_t id) {
+  return id >= 0 && count > 0 && std::binary_search(items, items + count, static_cast<uint32_t>(id));
+}
+
+int64_t herald_jit_in_list(const void* host, int64_t id) {
+  JitBinding::Impl& m = binding(host);
+  return m.inList && m.inList(m.text(id));
+}
+
+int64_t herald_jit_civil(const void* host, int64_t which, int64_t at) {
+  static constexpr herald::Builtin kParts[] = {herald::Builtin::Hour, herald::Builtin::Weekday, herald::Builtin::Month,
+                                               herald::Builtin::Year, herald::Builtin::Date};
+  return herald::civilPart(binding(host).zone, kParts[which], at);
+}
+
+int64_t herald_jit_bucket(const void* host, int64_t salt, int64_t n, int64_t row) {
+  JitBinding::Impl& m = binding(host);
+  std::string_view id = m.in.dict->get(m.in.columns[m.in.idColumn].strings[row]);
+  return static_cast<int64_t>(herald::stableBucket(m.text(salt), id, static_cast<uint64_t>(n)));
+}
+
+int64_t herald_jit_aggregate(const void* host, int64_t index, int64_t row, herald::JitOut* out) {
+  JitBinding::Impl& m = binding(host);
+  herald::Value v = m.interp.eval(m.pack.plan.aggregates[index], m.context(static_cast<size_t>(row)));
+  if (v.failed()) {
+    int64_t code = herald::jitErrorCode(v.text);
+    if (!code) {
+      code = herald::kJitErrorExtra + static_cast<int64_t>(m.extraErrors.size());
+      m.extraErrors.push_back(v.text);
+    }
+    out->i = code;
+    return 2;
+  }
+  if (!v.known()) return 1;
+  out->i = v.kind == herald::TypeKind::Bool ? v.boolean : v.integer;
+  out->f = v.real;  // aggregates of text are not planned (see Planner), so nothing else is needed
+  return 0;
+}
+
+double herald_jit_log(double x) { return std::log(x); }
+double herald_jit_exp(double x) { return std::exp(x); }
+
+}  // extern "C"
