@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include "cli/cli_util.hpp"
 
 #include <unistd.h>
@@ -103,7 +104,8 @@ std::string valueJson(const Value& v) {
 }
 
 bool engineMode(const Options& o, const std::string& command, JitTier::Mode& mode) {
-  std::string text = o.get("--engine", "auto");
+  const char* fromEnvironment = std::getenv("HERALD_ENGINE");  // tests run whole suites on one engine
+  std::string text = o.get("--engine", fromEnvironment && *fromEnvironment ? fromEnvironment : "auto");
   if (JitTier::parseMode(text, mode)) return true;
   std::fprintf(stderr, "herald %s: --engine must be interp, jit or auto, not '%s'\n", command.c_str(), text.c_str());
   return false;

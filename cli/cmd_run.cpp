@@ -106,18 +106,23 @@ bool customersOrEmpty(const Compilation& c, const Options& o, const TimeZone& zo
 int runRun(const Args& args) {
   Options o;
   std::string error;
-  if (!parseOptions(args, {"--db", "--activity", "--customers", "--at"}, {"--dry-run", "--json", "--stats", "--skip-bad-rows"},
-                    o, error) ||
+  if (!parseOptions(args, {"--db", "--activity", "--customers", "--at", "--engine", "--jit-cache"},
+                    {"--dry-run", "--json", "--stats", "--skip-bad-rows", "--verbose"}, o, error) ||
       o.positional.size() != 1 || !o.values.count("--activity")) {
     if (!error.empty()) std::fprintf(stderr, "herald run: %s\n", error.c_str());
     std::fputs(helpText("run").c_str(), stderr);
     return 2;
   }
+  JitTier::Mode mode;
+  if (!engineMode(o, "run", mode)) return 2;
   int exitCode = 0;
   auto t0 = std::chrono::steady_clock::now();
   auto c = compileForRun("run", o.positional[0], exitCode);
   if (!c) return exitCode;
   CompiledPack pack(std::move(c));
+  // The JIT compiles the activity's audiences and priorities while customers and history load.
+  std::vector<const IrNode*> roots = jitRoots(pack, o.get("--activity"));
+  JitTier tier(mode, roots, JitOptions{o.get("--jit-cache")});
   double compileSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   int64_t at = 0;
   if (!evaluationInstant(o, pack.zone(), "run", at)) return 2;
@@ -131,7 +136,25 @@ int runRun(const Args& args) {
   auto store = openStore(o, "run", false, exitCode);
   if (!store) return exitCode;
   RunError runError;
-  RunRequest request{o.get("--activity"), at, o.has("--dry-run"), nullptr};
+  if (mode == JitTier::Mode::Jit && !tier.wait()) {
+    std::fprintf(stderr, "herald run: --engine jit: %s\n", tier.error().c_str());
+    return 2;
+  }
+  if (o.has("--verbose")) {
+    auto describe = [&](size_t i) {
+      for (const CampaignInfo& campaign : pack.campaigns())
+        if (campaign.audience == roots[i] || campaign.priority == roots[i])
+          return fmt::format("the {} of campaign {}", campaign.audience == roots[i] ? "audience" : "priority",
+                             campaign.name);
+      return std::string("an expression");
+    };
+    for (const std::string& line : tier.report(describe)) std::fprintf(stderr, "%s\n", line.c_str());
+  }
+  RunRequest request;
+  request.activity = o.get("--activity");
+  request.at = at;
+  request.dryRun = o.has("--dry-run");
+  request.jit = &tier;
   bool bar = isatty(STDERR_FILENO) && loaded.table.rows() >= 100000;
   if (bar)  // a progress bar for long runs, on a terminal only
     request.progress = [](const char* phase, size_t done, size_t total) {
@@ -148,12 +171,16 @@ int runRun(const Args& args) {
   }
   std::string out = o.has("--json") ? summaryJson(summary) : summaryTable(summary);
   std::fwrite(out.data(), 1, out.size(), stdout);
-  if (o.has("--stats"))
+  if (o.has("--stats")) {
+    const JitPack* compiled = tier.get();
+    std::string engine = summary.jitBlocks == 0 ? "interp" : summary.jitBlocks == summary.blocks ? "jit" : "interp+jit";
     std::fprintf(stderr,
-                 "{\"engine\":\"interp-batch\",\"customers\":%zu,\"load_s\":%.3f,\"compile_s\":%.3f,"
+                 "{\"engine\":\"%s\",\"customers\":%zu,\"load_s\":%.3f,\"compile_s\":%.3f,"
                  "\"history_s\":%.3f,\"evaluate_s\":%.3f,\"arbitrate_s\":%.3f,\"write_s\":%.3f}\n",
-                 loaded.table.rows(), loadSeconds, compileSeconds, summary.historySeconds, summary.evaluateSeconds,
-                 summary.arbitrateSeconds, summary.writeSeconds);
+                 engine.c_str(), loaded.table.rows(), loadSeconds,
+                 compileSeconds + (compiled ? compiled->compileSeconds() : 0), summary.historySeconds,
+                 summary.evaluateSeconds, summary.arbitrateSeconds, summary.writeSeconds);
+  }
   return 0;
 }
 

@@ -906,8 +906,6 @@ bool link(JitPack::Impl& impl, const llvm::SmallVector<char, 0>& object, std::st
 
 // ------------------------------------------------------------------------------------ JitPack
 
-JitPack::JitPack(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-JitPack::~JitPack() = default;
 
 std::unique_ptr<JitPack> JitPack::compile(const std::vector<const IrNode*>& roots, const JitOptions& options,
                                           std::string& error) {
@@ -948,11 +946,5 @@ std::unique_ptr<JitPack> JitPack::compile(const std::vector<const IrNode*>& root
   return std::unique_ptr<JitPack>(new JitPack(std::move(impl)));
 }
 
-size_t JitPack::size() const { return impl_->plan.roots.size(); }
-const IrNode* JitPack::root(size_t i) const { return impl_->plan.roots[i]; }
-bool JitPack::compiled(size_t i) const { return impl_->rows[i] != nullptr; }
-const std::string& JitPack::fallbackReason(size_t i) const { return impl_->plan.fallback[i]; }
-double JitPack::compileSeconds() const { return impl_->seconds; }
-bool JitPack::fromCache() const { return impl_->cached; }
 
 }  // namespace herald

@@ -37,6 +37,15 @@ int64_t jitErrorCode(const std::string& message) {
   return 0;
 }
 
+JitPack::JitPack(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JitPack::~JitPack() = default;
+size_t JitPack::size() const { return impl_->plan.roots.size(); }
+const IrNode* JitPack::root(size_t i) const { return impl_->plan.roots[i]; }
+bool JitPack::compiled(size_t i) const { return impl_->rows[i] != nullptr; }
+const std::string& JitPack::fallbackReason(size_t i) const { return impl_->plan.fallback[i]; }
+double JitPack::compileSeconds() const { return impl_->seconds; }
+bool JitPack::fromCache() const { return impl_->cached; }
+
 struct JitBinding::Impl {
   const JitPack::Impl& pack;
   const BatchInput& in;

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "compiler/interp/batch.hpp"
+#include "compiler/jit/jit.hpp"
 #include "compiler/sema/const_fold.hpp"
 #include "runtime/data/table_row.hpp"
 
@@ -368,6 +369,17 @@ int64_t flushDue(const CompiledPack& pack, const CustomerTable* customers, Store
   return n;
 }
 
+std::vector<const IrNode*> jitRoots(const CompiledPack& pack, const std::string& activity) {
+  std::vector<const IrNode*> roots;
+  if (const ActivityInfo* a = pack.findActivity(activity))
+    for (const CampaignInfo* c : a->campaigns) {
+      if (c->trigger) continue;
+      roots.push_back(c->audience);
+      if (c->priority) roots.push_back(c->priority);
+    }
+  return roots;
+}
+
 RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers, Store& store, const RunRequest& request,
                        RunError& error) {
   RunSummary s;
@@ -443,6 +455,14 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
   auto progress = [&](const char* phase, size_t done, size_t total) {
     if (request.progress) request.progress(phase, done, total);
   };
+  // Native code once the JIT has it (tiering: blocks are interpreted until then).
+  std::unique_ptr<JitBinding> jit;
+  auto native = [&]() -> JitBinding* {
+    if (!jit && request.jit)
+      if (const JitPack* compiled = request.jit->get())
+        jit = std::make_unique<JitBinding>(*compiled, input, request.at, pack.zone());
+    return jit.get();
+  };
   size_t campaignIndex = 0;
   for (const CampaignInfo* c : activity->campaigns) {
     ++campaignIndex;
@@ -451,25 +471,37 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
     CampaignSummary& cs = s.campaigns.back();
     if (c->budget && arbiter.spent(c->name) >= *c->budget - 1e-9) continue;  // budget spent: not run
     BatchEvaluator batch(c->audience, input, request.at, pack.zone());
+    size_t audience = request.jit ? request.jit->indexOf(c->audience) : SIZE_MAX;
+    size_t priority = request.jit && c->priority ? request.jit->indexOf(c->priority) : SIZE_MAX;
     uint8_t states[BatchEvaluator::kBlock];
     for (size_t begin = 0; begin < customers.rows(); begin += BatchEvaluator::kBlock) {
       size_t end = std::min(customers.rows(), begin + BatchEvaluator::kBlock);
-      batch.evaluate(begin, end, states);
+      JitBinding* code = native();
+      bool nativeAudience = code && audience != SIZE_MAX;
+      if (nativeAudience) code->evaluate(audience, begin, end, states);
+      else batch.evaluate(begin, end, states);
+      s.jitBlocks += nativeAudience;
+      ++s.blocks;
       if ((begin & 0xFFFF) == 0)
         progress("evaluating", (campaignIndex - 1) * customers.rows() + begin,
                  activity->campaigns.size() * customers.rows());
       for (size_t r = begin; r < end; ++r) {
         if (states[r - begin] == 3) {
-          reportError(std::string(customers.id(r)), *c, batch.errorOf(r));
+          reportError(std::string(customers.id(r)), *c, nativeAudience ? code->errorOf(audience, r) : batch.errorOf(r));
           ++cs.errors;
         }
         if (states[r - begin] != 1) continue;
         Pair p{c, r, 0.0};
         if (c->priority) {
-          row.setRow(r);
-          ctx.customerId = customers.id(r);
-          ctx.history = input.history(r);
-          Value v = interp.eval(c->priority, ctx);
+          Value v;
+          if (code && priority != SIZE_MAX) {
+            v = code->value(priority, r);
+          } else {
+            row.setRow(r);
+            ctx.customerId = customers.id(r);
+            ctx.history = input.history(r);
+            v = interp.eval(c->priority, ctx);
+          }
           if (v.failed()) {
             reportError(std::string(customers.id(r)), *c, "priority: " + v.text);
             ++cs.errors;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compiler/driver/compiled_pack.hpp"
+#include "compiler/jit/jit.hpp"
 #include "runtime/data/customer_table.hpp"
 #include "runtime/store/store.hpp"
 
@@ -36,6 +37,7 @@ struct RunSummary {
   std::vector<std::string> evaluationErrors;  // "customer c1, campaign x: division by zero" (first 20)
   int64_t evaluationErrorCount = 0;
   double historySeconds = 0, evaluateSeconds = 0, arbitrateSeconds = 0, writeSeconds = 0;
+  int64_t blocks = 0, jitBlocks = 0;  // audience blocks evaluated, and how many by native code
 };
 
 /// Why a run could not happen: the user's mistake (exit 1) or the store's trouble (exit 2).
@@ -49,9 +51,14 @@ struct RunRequest {
   std::string activity;
   int64_t at = 0;
   bool dryRun = false;
+  /// The JIT compiling the activity's audiences and priorities (see jitRoots); null: interpret.
+  JitTier* jit = nullptr;
   /// Called now and then with the phase ("evaluating", "arbitrating", "writing") and progress.
   std::function<void(const char* phase, size_t done, size_t total)> progress;
 };
+
+/// The expressions a run of `activity` evaluates, for the JIT: audiences and priorities.
+std::vector<const IrNode*> jitRoots(const CompiledPack& pack, const std::string& activity);
 
 /// Runs one activity over `customers` against `store`.
 RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers, Store& store, const RunRequest& request,
