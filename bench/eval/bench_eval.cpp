@@ -1,7 +1,10 @@
 // bench/eval: customer-evaluations per second of the interpreters (columnar batch and
-// row-at-a-time) against SQLite counting the same condition over the same data in memory.
+// row-at-a-time) and of the JIT (batch kernels and per-customer functions) against SQLite
+// counting the same condition over the same data in memory, all in one process.
 // The audiences are the performance bar's (ARCHITECTURE.md): P1 `city_tier <= 2`, P3 the
-// example's spring_5g audience without its aggregate, P5 a 20-clause mix.
+// example's spring_5g audience without its aggregate, P5 a 20-clause mix; then 100 generated
+// audiences of mixed shape; then JIT compile times (the example pack cold and from the cache,
+// 1,000 generated rules).
 // Usage: bench_eval [CUSTOMERS]   (default 1,000,000)
 
 #include <sqlite3.h>
@@ -9,6 +12,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <unistd.h>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,8 +21,10 @@
 #include <fmt/format.h>
 
 #include "compiler/driver/compilation.hpp"
+#include "compiler/driver/compiled_pack.hpp"
 #include "compiler/interp/batch.hpp"
 #include "compiler/ir/lower.hpp"
+#include "compiler/jit/jit.hpp"
 #include "runtime/data/table_row.hpp"
 
 #include "bench/common/example_schema.hpp"
@@ -87,6 +94,64 @@ std::vector<Row> generate(size_t n) {
     r.signedUp = 1420070400 + static_cast<int64_t>(rng() % (11ull * 365 * 86400));
   }
   return rows;
+}
+
+/// Random audiences of 2-8 clauses (some in `or` groups), in Herald and in SQL.
+std::vector<Audience> mixedAudiences(size_t count, std::vector<std::string>& text) {
+  std::mt19937_64 rng(7);
+  const char* tags[] = {"5g", "family", "student", "video", "senior", "enterprise"};
+  const char* stages[] = {"prospect", "lead", "opportunity", "customer", "churned"};
+  const char* tiers[] = {"A", "B", "C"};
+  auto clause = [&](std::string& h, std::string& q) {
+    int k = static_cast<int>(rng() % 10);
+    int a = static_cast<int>(rng() % 60), b = static_cast<int>(rng() % 4 + 1);
+    const char* tag = tags[rng() % 6];
+    const char* tier = tiers[rng() % 3];
+    const char* stage = stages[rng() % 5];
+    switch (k) {
+      case 0: h = fmt::format("city_tier <= {}", b), q = fmt::format("city_tier <= {}", b); break;
+      case 1:
+        h = fmt::format("age between {} and {}", 16 + a / 2, 30 + a), q = fmt::format("age BETWEEN {} AND {}", 16 + a / 2, 30 + a);
+        break;
+      case 2: h = fmt::format("(age ?? {}) >= {}", a, 20 + a / 3), q = fmt::format("COALESCE(age,{}) >= {}", a, 20 + a / 3); break;
+      case 3: h = fmt::format("arpu > {}.5", a * 5), q = fmt::format("arpu > {}.5", a * 5); break;
+      case 4: h = fmt::format("tier == \"{}\"", tier), q = fmt::format("tier = '{}'", tier); break;
+      case 5:
+        h = fmt::format("lifecycle in [\"{}\", \"customer\"]", stage), q = fmt::format("lifecycle IN ('{}','customer')", stage);
+        break;
+      case 6: h = fmt::format("\"{}\" in tags", tag), q = fmt::format("(('|' || tags || '|') LIKE '%|{}|%')", tag); break;
+      case 7:
+        h = fmt::format("not (\"{}\" in tags)", tag), q = fmt::format("NOT (('|' || tags || '|') LIKE '%|{}|%')", tag);
+        break;
+      case 8:
+        h = fmt::format("days_since(signed_up) > {}", a * 30), q = fmt::format("(:now - signed_up) / 86400 > {}", a * 30);
+        break;
+      default: h = fmt::format("tier != \"{}\"", tier), q = fmt::format("tier <> '{}'", tier);
+    }
+  };
+  std::vector<Audience> out;
+  text.clear();
+  text.reserve(2 * count);
+  for (size_t i = 0; i < count; ++i) {
+    std::string h, q;
+    size_t clauses = 2 + rng() % 7;
+    for (size_t c = 0; c < clauses; ++c) {
+      std::string ch, cq;
+      clause(ch, cq);
+      if (rng() % 4 == 0) {  // an `or` group
+        std::string oh, oq;
+        clause(oh, oq);
+        ch = fmt::format("({} or {})", ch, oh);
+        cq = fmt::format("({} OR {})", cq, oq);
+      }
+      h += (c ? " and " : "") + ch;
+      q += (c ? " AND " : "") + cq;
+    }
+    text.push_back(std::move(h));
+    text.push_back(std::move(q));
+  }
+  for (size_t i = 0; i < count; ++i) out.push_back({"mixed", text[2 * i].c_str(), text[2 * i + 1].c_str()});
+  return out;
 }
 
 double seconds(std::chrono::steady_clock::time_point t0) {
@@ -165,22 +230,33 @@ int main(int argc, char** argv) {
   check(sqlite3_exec(db, "COMMIT;", nullptr, nullptr, nullptr), db);
 
   std::printf("%zu customers; CSV load %.2f s (%.0f rows/s)\n\n", n, loadSeconds, n / loadSeconds);
-  std::printf("%-4s %12s %12s %12s %10s %10s %10s\n", "", "batch M/s", "row M/s", "SQLite M/s", "batch/SQL",
-              "row/SQL", "same?");
-  for (const Audience& a : kAudiences) {
-    const Expr* e = compilation->checkExpression(a.name, a.herald);
-    if (!e) {
-      for (auto& d : compilation->diags().all()) std::fprintf(stderr, "%s", formatDiagnostic(compilation->sources(), d, false).c_str());
-      return 2;
-    }
-    IrProgram program;
-    Lowering lowering(compilation->sema(), zone, program);
-    const IrNode* root = lowering.lower(*e);
 
-    size_t batchCount = 0;
-    BatchEvaluator batch(root, input, now, zone);
+  // Every audience measured the same way: interpreter (batch, row), JIT (batch, row), SQLite.
+  struct Times {
+    double interpBatch = 0, interpRow = 0, jitBatch = 0, jitRow = 0, sql = 0;
+    bool same = true;
+  };
+  auto lowerAll = [&](const std::vector<Audience>& list, IrProgram& program) {
+    std::vector<const IrNode*> roots;
+    Lowering lowering(compilation->sema(), zone, program);
+    for (const Audience& a : list) {
+      const Expr* e = compilation->checkExpression(a.name, a.herald);
+      if (!e) {
+        for (auto& d : compilation->diags().all())
+          std::fprintf(stderr, "%s", formatDiagnostic(compilation->sources(), d, false).c_str());
+        std::exit(2);
+      }
+      roots.push_back(lowering.lower(*e));
+    }
+    return roots;
+  };
+  auto measure = [&](const Audience& a, const IrNode* root, JitBinding& jit, size_t index, bool rowInterp,
+                     int runs) {
+    Times t;
     std::vector<uint8_t> states(BatchEvaluator::kBlock);
-    double batchTime = best(3, [&] {
+    size_t batchCount = 0, jitCount = 0, jitRowCount = 0, rowCount = 0;
+    BatchEvaluator batch(root, input, now, zone);
+    t.interpBatch = best(runs, [&] {
       batchCount = 0;
       for (size_t b = 0; b < n; b += BatchEvaluator::kBlock) {
         size_t end = std::min(n, b + BatchEvaluator::kBlock);
@@ -188,28 +264,42 @@ int main(int argc, char** argv) {
         for (size_t r = 0; r < end - b; ++r) batchCount += states[r] == 1;
       }
     });
-
-    size_t rowCount = 0;
-    TableRow row(table);
-    Interpreter interp;
-    EvalContext ctx;
-    ctx.customer = &row;
-    ctx.now = now;
-    ctx.zone = &zone;
-    double rowTime = best(1, [&] {
-      rowCount = 0;
-      for (size_t r = 0; r < n; ++r) {
-        row.setRow(r);
-        Value v = interp.eval(root, ctx);
-        rowCount += v.known() && v.boolean;
+    t.jitBatch = best(runs, [&] {
+      jitCount = 0;
+      for (size_t b = 0; b < n; b += BatchEvaluator::kBlock) {
+        size_t end = std::min(n, b + BatchEvaluator::kBlock);
+        jit.evaluate(index, b, end, states.data());
+        for (size_t r = 0; r < end - b; ++r) jitCount += states[r] == 1;
       }
     });
-
+    t.jitRow = best(1, [&] {
+      jitRowCount = 0;
+      for (size_t r = 0; r < n; ++r) {
+        Value v = jit.value(index, r);
+        jitRowCount += v.known() && v.boolean;
+      }
+    });
+    if (rowInterp) {
+      TableRow row(table);
+      Interpreter interp;
+      EvalContext ctx;
+      ctx.customer = &row;
+      ctx.now = now;
+      ctx.zone = &zone;
+      t.interpRow = best(1, [&] {
+        rowCount = 0;
+        for (size_t r = 0; r < n; ++r) {
+          row.setRow(r);
+          Value v = interp.eval(root, ctx);
+          rowCount += v.known() && v.boolean;
+        }
+      });
+    }
     int64_t sqlCount = 0;
     sqlite3_stmt* q = nullptr;
     std::string sql = fmt::format("SELECT count(*) FROM t WHERE {}", a.sql);
     check(sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr), db);
-    double sqlTime = best(3, [&] {
+    t.sql = best(runs, [&] {
       sqlite3_reset(q);
       int idx = sqlite3_bind_parameter_index(q, ":now");
       if (idx) sqlite3_bind_int64(q, idx, now);
@@ -217,11 +307,96 @@ int main(int argc, char** argv) {
       sqlCount = sqlite3_column_int64(q, 0);
     });
     sqlite3_finalize(q);
-    bool same = static_cast<int64_t>(batchCount) == sqlCount && batchCount == rowCount;
-    std::printf("%-4s %12.1f %12.1f %12.1f %10.2f %10.2f %10s\n", a.name, n / batchTime / 1e6, n / rowTime / 1e6,
-                n / sqlTime / 1e6, sqlTime / batchTime, sqlTime / rowTime,
-                same ? "yes" : fmt::format("NO {}/{}/{}", batchCount, rowCount, sqlCount).c_str());
+    t.same = static_cast<int64_t>(batchCount) == sqlCount && batchCount == jitCount && batchCount == jitRowCount &&
+             (!rowInterp || batchCount == rowCount);
+    if (!t.same)
+      std::fprintf(stderr, "%s: counts differ: interp %zu, jit %zu, jit row %zu, row %zu, SQLite %lld\n", a.herald,
+                   batchCount, jitCount, jitRowCount, rowCount, static_cast<long long>(sqlCount));
+    return t;
+  };
+  auto header = [] {
+    std::printf("%-6s %9s %9s %9s %9s %9s  %9s %9s %9s\n", "M/s", "interp", "int-row", "jit", "jit-row", "SQLite",
+                "jit/int", "jit/SQL", "same?");
+  };
+  auto line = [&](const char* name, const Times& t, double evals) {
+    auto rate = [&](double s) { return s > 0 ? fmt::format("{:.1f}", evals / s / 1e6) : std::string("-"); };
+    std::printf("%-6s %9s %9s %9s %9s %9s  %9.1f %9.1f %9s\n", name, rate(t.interpBatch).c_str(),
+                rate(t.interpRow).c_str(), rate(t.jitBatch).c_str(), rate(t.jitRow).c_str(), rate(t.sql).c_str(),
+                t.interpBatch / t.jitBatch, t.sql / t.jitBatch, t.same ? "yes" : "NO");
+  };
+
+  std::vector<Audience> bar(std::begin(kAudiences), std::end(kAudiences));
+  IrProgram barProgram;
+  std::vector<const IrNode*> barRoots = lowerAll(bar, barProgram);
+  std::string jitError;
+  auto barPack = JitPack::compile(barRoots, JitOptions{}, jitError);
+  if (!barPack) {
+    std::fprintf(stderr, "JIT: %s\n", jitError.c_str());
+    return 2;
   }
+  JitBinding barJit(*barPack, input, now, zone);
+  header();
+  bool allSame = true;
+  for (size_t i = 0; i < bar.size(); ++i) {
+    Times t = measure(bar[i], barRoots[i], barJit, i, true, 3);
+    allSame &= t.same;
+    line(bar[i].name, t, static_cast<double>(n));
+  }
+
+  // 100 generated audiences of mixed shape: times summed over all of them.
+  std::vector<std::string> mixedText;
+  std::vector<Audience> mixed = mixedAudiences(100, mixedText);
+  IrProgram mixedProgram;
+  std::vector<const IrNode*> mixedRoots = lowerAll(mixed, mixedProgram);
+  auto mixedPack = JitPack::compile(mixedRoots, JitOptions{}, jitError);
+  if (!mixedPack) {
+    std::fprintf(stderr, "JIT: %s\n", jitError.c_str());
+    return 2;
+  }
+  JitBinding mixedJit(*mixedPack, input, now, zone);
+  Times sum;
+  for (size_t i = 0; i < mixed.size(); ++i) {
+    Times t = measure(mixed[i], mixedRoots[i], mixedJit, i, false, 1);
+    sum.interpBatch += t.interpBatch, sum.jitBatch += t.jitBatch, sum.jitRow += t.jitRow, sum.sql += t.sql;
+    sum.same &= t.same;
+  }
+  allSame &= sum.same;
+  line("mixed", sum, 100.0 * static_cast<double>(n));
+  std::printf("(mixed: 100 generated audiences of 2-8 clauses, %.1f ms to compile them)\n\n",
+              mixedPack->compileSeconds() * 1000);
+
+  // Compile times: the example pack's audiences and priorities, cold and from the cache; and
+  // 1,000 generated rules in one module.
+  std::string readError;
+  auto example = Compilation::fromFile(HERALD_SOURCE_DIR "/examples/telecom/spring.herald", readError);
+  if (!example || !example->ok()) {
+    std::fprintf(stderr, "the example pack: %s\n", readError.c_str());
+    return 2;
+  }
+  CompiledPack examplePack(std::move(example));
+  std::vector<const IrNode*> exampleRoots;
+  for (const CampaignInfo& c : examplePack.campaigns()) {
+    exampleRoots.push_back(c.audience);
+    if (c.priority) exampleRoots.push_back(c.priority);
+  }
+  std::string cacheDir = fmt::format("/tmp/herald-bench-jit-{}", ::getpid());
+  auto cold = JitPack::compile(exampleRoots, JitOptions{cacheDir}, jitError);
+  auto warm = JitPack::compile(exampleRoots, JitOptions{cacheDir}, jitError);
+  std::filesystem::remove_all(cacheDir);
+  std::vector<std::string> thousandText;
+  std::vector<Audience> thousand = mixedAudiences(1000, thousandText);
+  IrProgram thousandProgram;
+  std::vector<const IrNode*> thousandRoots = lowerAll(thousand, thousandProgram);
+  auto big = JitPack::compile(thousandRoots, JitOptions{}, jitError);
+  if (!cold || !warm || !big) {
+    std::fprintf(stderr, "JIT: %s\n", jitError.c_str());
+    return 2;
+  }
+  std::printf("JIT compile: example pack (%zu expressions) %.1f ms cold, %.2f ms from the cache%s; "
+              "1,000 generated rules %.0f ms\n",
+              exampleRoots.size(), cold->compileSeconds() * 1000, warm->compileSeconds() * 1000,
+              warm->fromCache() ? "" : " (cache MISSED)", big->compileSeconds() * 1000);
+  if (!allSame) std::printf("\nRESULTS DIFFER between engines (see above)\n");
   sqlite3_close(db);
-  return 0;
+  return allSame ? 0 : 1;
 }

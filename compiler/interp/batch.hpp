@@ -23,6 +23,8 @@ class StringDict {
   virtual std::string_view get(uint32_t id) const = 0;
   /// The id of `s`, or UINT32_MAX when no row holds it.
   virtual uint32_t find(std::string_view s) const = 0;
+  /// How many strings it holds (ids are 0 .. size() - 1).
+  virtual size_t size() const = 0;
 };
 
 /// One customer column as the batch interpreter reads it (pointers into the table's storage).

@@ -87,10 +87,30 @@ class Planner {
     return it->second;
   }
   int regexIndex(const IrNode* n) const { return regexes_.at(n); }
+  /// The table that answers call `n`, or -1.
+  const JitTable& table(int t) const { return plan_.tables[t]; }
+  int tableIndex(const IrNode* n) const {
+    auto it = tables_.find(n);
+    return it == tables_.end() ? -1 : it->second;
+  }
   int aggregateIndex(const IrNode* n) const { return aggregates_.at(n); }
 
  private:
   static bool isText(const IrNode* a) { return a->type.kind == TypeKind::String; }
+
+  void addTable(const IrNode* n, JitTable table) {
+    if (tables_.emplace(n, static_cast<int>(plan_.tables.size())).second) plan_.tables.push_back(table);
+  }
+  /// A text test of a string column against a constant: answered per dictionary id.
+  void textTest(const IrNode* n) {
+    const IrNode *a = n->args[0], *b = n->args.size() > 1 ? n->args[1] : nullptr;
+    auto constant = [](const IrNode* x) { return x && x->kind == IrKind::Const && x->value.known(); };
+    if (a->kind == IrKind::Field && (n->fn == Fn::Matches || constant(b)))
+      addTable(n, JitTable{JitTable::Kind::TextTest, a->index, n->fn == Fn::Matches ? -1 : stringIndex(b->value.text),
+                           n, true});
+    else if (b && b->kind == IrKind::Field && constant(a) && n->fn >= Fn::Lt && n->fn <= Fn::Ge)
+      addTable(n, JitTable{JitTable::Kind::TextTest, b->index, stringIndex(a->value.text), n, false});
+  }
 
   std::string checkNode(const IrNode* n) {
     for (const IrNode* a : n->args)
@@ -133,6 +153,7 @@ class Planner {
     if (fn == Fn::Matches) {
       if (!n->regex || !textArgs(1)) return "`matches` with a computed pattern";
       if (regexes_.emplace(n, static_cast<int>(plan_.regexes.size())).second) plan_.regexes.push_back(n);
+      textTest(n);
       return "";
     }
     if (fn >= Fn::Eq && fn <= Fn::Ge) {
@@ -141,6 +162,7 @@ class Planner {
       if (a.kind == TypeKind::Enum && !sameMembers(a, b)) return "compares enums of different members";
       if (a.kind == TypeKind::Enum && fn != Fn::Eq && fn != Fn::Ne) return "orders enums";
       if (a.kind == TypeKind::Set || b.kind == TypeKind::Set) return "compares sets";
+      if (a.kind == TypeKind::String && fn != Fn::Eq && fn != Fn::Ne) textTest(n);
       return "";
     }
     if (fn == Fn::InItems) {
@@ -154,9 +176,18 @@ class Planner {
       }
       return "";
     }
-    if (fn == Fn::InSet) return textArgs(1) ? "" : "an enum `in` a set";
-    if (fn == Fn::Contains || fn == Fn::StartsWith || fn == Fn::EndsWith)
-      return textArgs(2) ? "" : "a text test on an enum";
+    if (fn == Fn::InSet) {
+      if (!textArgs(1)) return "an enum `in` a set";
+      const IrNode *needle = n->args[0], *set = n->args[1];
+      if (needle->kind == IrKind::Const && needle->value.known() && set->kind == IrKind::Field)
+        addTable(n, JitTable{JitTable::Kind::RowHasString, set->index, stringIndex(needle->value.text), n, true});
+      return "";
+    }
+    if (fn == Fn::Contains || fn == Fn::StartsWith || fn == Fn::EndsWith) {
+      if (!textArgs(2)) return "a text test on an enum";
+      textTest(n);
+      return "";
+    }
     if (fn == builtinFn(Builtin::Lower) || fn == builtinFn(Builtin::Upper) || fn == builtinFn(Builtin::Trim))
       return fmt::format("`{}` builds text", fnName(fn));
     if (fn == builtinFn(Builtin::Len) && n->args[0]->type.kind != TypeKind::Set && !textArgs(1))
@@ -169,7 +200,7 @@ class Planner {
   JitPlan& plan_;
   std::unordered_map<const IrNode*, std::string> why_;
   std::unordered_map<std::string, int> strings_;
-  std::unordered_map<const IrNode*, int> regexes_, aggregates_;
+  std::unordered_map<const IrNode*, int> regexes_, aggregates_, tables_;
 };
 
 // ------------------------------------------------------------------------------------ the key
@@ -304,6 +335,14 @@ class Codegen {
   llvm::Value* stringId(int k) {
     return invariantLoad(i64_, invariantLoad(ptr_, frame_, 8, "strIds"), k * 8, fmt::format("s{}", k));
   }
+
+  /// Byte `index` of table t (see JitTable), sign-extended.
+  llvm::Value* tableByte(int t, llvm::Value* index) {
+    llvm::Value* table = invariantLoad(ptr_, invariantLoad(ptr_, frame_, 32, "tables"), t * 8, fmt::format("t{}", t));
+    return b_.CreateSExt(b_.CreateLoad(i8_, b_.CreateInBoundsGEP(i8_, table, index)), i64_);
+  }
+  /// The id of a string column's value, 0 (a valid index) when it has none.
+  llvm::Value* tableId(const CV& v) { return b_.CreateSelect(isKnown(v), v.i, i64c(0)); }
 
   llvm::Constant* st(int s) { return b_.getInt8(s); }
   llvm::Constant* i64c(int64_t v) { return b_.getInt64(v); }
@@ -494,7 +533,7 @@ class Codegen {
   }
 
   /// a `fn` b for two known values of one kind (Eq .. Ge), as the interpreter's compare().
-  llvm::Value* compare(Fn fn, const CV& a, const CV& c, TypeKind kind) {
+  llvm::Value* compare(Fn fn, const CV& a, const CV& c, TypeKind kind, const IrNode* node = nullptr) {
     if (kind == TypeKind::Float) {
       switch (fn) {
         case Fn::Eq: return b_.CreateFCmpUEQ(a.f, c.f);
@@ -507,7 +546,9 @@ class Codegen {
     }
     llvm::Value *x = a.i, *y = c.i;
     if (kind == TypeKind::String && fn != Fn::Eq && fn != Fn::Ne) {  // ids are not in text order
-      x = callHost("herald_jit_text_cmp", {host(), safeId(a), safeId(c)});
+      int t = node ? planner_.tableIndex(node) : -1;
+      x = t < 0 ? callHost("herald_jit_text_cmp", {host(), safeId(a), safeId(c)})
+                : tableByte(t, tableId(planner_.table(t).fieldFirst ? a : c));
       y = i64c(0);
     }
     switch (fn) {
@@ -620,17 +661,20 @@ class Codegen {
       case Fn::Lt:
       case Fn::Le:
       case Fn::Gt:
-      case Fn::Ge: r.i = b_.CreateZExt(compare(fn, a, *c, ak), i64_); return r;
+      case Fn::Ge: r.i = b_.CreateZExt(compare(fn, a, *c, ak, n), i64_); return r;
       case Fn::Matches:
-        r.i = callHost("herald_jit_matches", {host(), i64c(planner_.regexIndex(n)), safeId(a)});
+        if (int t = planner_.tableIndex(n); t >= 0) r.i = tableByte(t, tableId(a));
+        else r.i = callHost("herald_jit_matches", {host(), i64c(planner_.regexIndex(n)), safeId(a)});
         return r;
       case Fn::Contains:
       case Fn::StartsWith:
       case Fn::EndsWith:
-        r.i = callHost("herald_jit_text_op", {host(), i64c(int(fn) - int(Fn::Contains)), safeId(a), safeId(*c)});
+        if (int t = planner_.tableIndex(n); t >= 0) r.i = tableByte(t, tableId(a));
+        else r.i = callHost("herald_jit_text_op", {host(), i64c(int(fn) - int(Fn::Contains)), safeId(a), safeId(*c)});
         return r;
       case Fn::InSet:
-        r.i = callHost("herald_jit_in_set", {c->sp, b_.CreateSelect(isKnown(*c), c->sl, i64c(0)), a.i});
+        if (int t = planner_.tableIndex(n); t >= 0) r.i = tableByte(t, row_);
+        else r.i = callHost("herald_jit_in_set", {c->sp, b_.CreateSelect(isKnown(*c), c->sl, i64c(0)), a.i});
         return r;
       default: return builtin(n, args, r);
     }
@@ -766,7 +810,7 @@ llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostTarget() {
   if (!jtmb) return jtmb.takeError();
   jtmb->setRelocationModel(llvm::Reloc::PIC_);
   jtmb->setCodeModel(llvm::CodeModel::Small);
-  jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  jtmb->setCodeGenOptLevel(getenv("HERALD_JIT_CG") ? llvm::CodeGenOptLevel::Less : llvm::CodeGenOptLevel::Aggressive);
   return jtmb;
 }
 
@@ -783,13 +827,11 @@ bool emitObject(Planner& planner, const JitPlan& plan, llvm::SmallVector<char, 0
   Codegen gen(ctx, module, planner);
   for (size_t i = 0; i < plan.roots.size(); ++i) {
     if (!plan.fallback[i].empty()) continue;
-    gen.resetFunction();
-    gen.rowFunction(plan.roots[i], fmt::format("r{}", i));
-    if (plan.roots[i]->type.kind == TypeKind::Bool) {
-      gen.resetFunction();
-      gen.kernel(plan.roots[i], fmt::format("k{}", i));
-    }
+    gen.resetFunction();  // a bool expression's kernel over one row is its per-customer function
+    if (plan.roots[i]->type.kind == TypeKind::Bool) gen.kernel(plan.roots[i], fmt::format("k{}", i));
+    else gen.rowFunction(plan.roots[i], fmt::format("r{}", i));
   }
+  auto tA = std::chrono::steady_clock::now();
   std::string broken;
   llvm::raw_string_ostream brokenOut(broken);
   if (llvm::verifyModule(module, &brokenOut)) return error = "internal: invalid module: " + broken, false;
@@ -804,13 +846,27 @@ bool emitObject(Planner& planner, const JitPlan& plan, llvm::SmallVector<char, 0
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, mam);
+  auto tB = std::chrono::steady_clock::now();
+  size_t before = 0;
+  for (auto& f : module) before += f.getInstructionCount();
+  if (getenv("HERALD_JIT_TRACE")) fprintf(stderr, "%zu insts before opt\n", before);
+  {
+    const char* lvl = getenv("HERALD_JIT_OPT");
+    auto level = !lvl ? llvm::OptimizationLevel::O2 : lvl[0]=='1' ? llvm::OptimizationLevel::O1 : lvl[0]=='3' ? llvm::OptimizationLevel::O3 : llvm::OptimizationLevel::O2;
+    pb.buildPerModuleDefaultPipeline(level).run(module, mam);
+  }
+  auto tC = std::chrono::steady_clock::now();
+  size_t insts = 0;
+  for (auto& f : module) insts += f.getInstructionCount();
 
   llvm::raw_svector_ostream out(object);
   llvm::legacy::PassManager emit;
   if ((*tm)->addPassesToEmitFile(emit, out, nullptr, llvm::CodeGenFileType::ObjectFile))
     return error = "internal: the target cannot emit object code", false;
   emit.run(module);
+  auto tD = std::chrono::steady_clock::now();
+  if (getenv("HERALD_JIT_TRACE")) fprintf(stderr, "verify %.1f opt %.1f emit %.1f ms, %zu insts after opt\n",
+    std::chrono::duration<double>(tB - tA).count()*1e3, std::chrono::duration<double>(tC - tB).count()*1e3, std::chrono::duration<double>(tD - tC).count()*1e3, insts);
   return true;
 }
 
@@ -889,14 +945,11 @@ bool link(JitPack::Impl& impl, const llvm::SmallVector<char, 0>& object, std::st
   impl.rows.assign(plan.roots.size(), nullptr);
   for (size_t i = 0; i < plan.roots.size(); ++i) {
     if (!plan.fallback[i].empty()) continue;
-    auto row = (*jit)->lookup(fmt::format("r{}", i));
-    if (!row) return error = errorText(row.takeError()), false;
-    impl.rows[i] = row->toPtr<JitRowFn>();
-    if (plan.roots[i]->type.kind == TypeKind::Bool) {
-      auto kernel = (*jit)->lookup(fmt::format("k{}", i));
-      if (!kernel) return error = errorText(kernel.takeError()), false;
-      impl.kernels[i] = kernel->toPtr<JitKernelFn>();
-    }
+    bool isBool = plan.roots[i]->type.kind == TypeKind::Bool;
+    auto fn = (*jit)->lookup(fmt::format("{}{}", isBool ? 'k' : 'r', i));
+    if (!fn) return error = errorText(fn.takeError()), false;
+    if (isBool) impl.kernels[i] = fn->toPtr<JitKernelFn>();
+    else impl.rows[i] = fn->toPtr<JitRowFn>();
   }
   impl.jit = std::move(*jit);
   return true;

@@ -17,7 +17,7 @@ class LLJIT;
 
 namespace herald {
 
-inline constexpr int kJitAbiVersion = 1;
+inline constexpr int kJitAbiVersion = 2;
 
 /// One customer column (ColumnView without its type). Six pointers; codegen reads member m of
 /// column c at byte offset c * 48 + m * 8.
@@ -36,6 +36,19 @@ struct JitFrame {
   const int64_t* strIds;     // offset 8: string constant k as a dictionary id, or -(k + 1)
   int64_t now;               // offset 16
   const void* host;          // offset 24: the JitBinding::Impl the host functions read
+  const int8_t* const* tables;  // offset 32: JitTable results, by table index
+};
+
+/// A result computed once per binding so a kernel reads one byte instead of calling the host:
+/// - RowHasString: by row, whether set column `column` holds string constant `string`;
+/// - TextTest: by dictionary id, the text test `node` (contains, starts_with, ends_with,
+///   matches, or an ordering against a constant) of a string column's value.
+struct JitTable {
+  enum class Kind { RowHasString, TextTest } kind;
+  int column = -1;
+  int string = -1;                 // RowHasString: the constant's index; TextTest: the constant's
+  const IrNode* node = nullptr;    // TextTest: the call
+  bool fieldFirst = true;          // TextTest: the column is the call's first operand
 };
 
 /// What a per-customer function writes; it returns the state (0 known, 1 unknown, 2 error).
@@ -82,6 +95,7 @@ struct JitPlan {
   std::vector<std::string> strings;         // string constants, by index k
   std::vector<const IrNode*> regexes;       // Matches nodes with a constant pattern
   std::vector<const IrNode*> aggregates;    // Aggregate nodes, called back through the host
+  std::vector<JitTable> tables;
 };
 
 using JitKernelFn = void (*)(const JitFrame*, uint64_t begin, uint64_t end, uint8_t* out);
@@ -93,7 +107,7 @@ struct JitPack::Impl {
   JitPlan plan;
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::vector<JitKernelFn> kernels;  // by root; null when it falls back or is not bool
-  std::vector<JitRowFn> rows;        // by root; null when it falls back
+  std::vector<JitRowFn> rows;        // by root; null when it falls back or is bool (its kernel serves)
   double seconds = 0;
   bool cached = false;
 };

@@ -41,7 +41,7 @@ JitPack::JitPack(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 JitPack::~JitPack() = default;
 size_t JitPack::size() const { return impl_->plan.roots.size(); }
 const IrNode* JitPack::root(size_t i) const { return impl_->plan.roots[i]; }
-bool JitPack::compiled(size_t i) const { return impl_->rows[i] != nullptr; }
+bool JitPack::compiled(size_t i) const { return impl_->rows[i] || impl_->kernels[i]; }
 const std::string& JitPack::fallbackReason(size_t i) const { return impl_->plan.fallback[i]; }
 double JitPack::compileSeconds() const { return impl_->seconds; }
 bool JitPack::fromCache() const { return impl_->cached; }
@@ -54,6 +54,8 @@ struct JitBinding::Impl {
   std::function<bool(std::string_view)> inList;
   std::vector<JitColumn> columns;
   std::vector<int64_t> strIds;
+  std::vector<std::vector<int8_t>> tables;  // by JitTable index
+  std::vector<const int8_t*> tablePointers;
   JitFrame frame{};
   Interpreter interp;
   ColumnRow rowSource;
@@ -69,8 +71,48 @@ struct JitBinding::Impl {
       uint32_t id = in.dict ? in.dict->find(pack.plan.strings[k]) : UINT32_MAX;
       strIds.push_back(id == UINT32_MAX ? -static_cast<int64_t>(k) - 1 : static_cast<int64_t>(id));
     }
-    frame = JitFrame{columns.data(), strIds.data(), now, this};
+    for (const JitTable& t : pack.plan.tables) buildTable(t);
+    for (const auto& t : tables) tablePointers.push_back(t.data());
+    frame = JitFrame{columns.data(), strIds.data(), now, this, tablePointers.data()};
     fallbacks.resize(pack.plan.roots.size());
+  }
+
+  /// Fills one JitTable for this table of customers (see jit_abi.hpp).
+  void buildTable(const JitTable& t) {
+    std::vector<int8_t>& out = tables.emplace_back();
+    const ColumnView& c = in.columns[t.column];
+    if (t.kind == JitTable::Kind::RowHasString) {
+      out.assign(std::max<size_t>(in.rows, 1), 0);
+      int64_t needle = strIds[t.string];
+      if (needle < 0) return;  // no customer holds the string
+      for (size_t r = 0; r < in.rows; ++r)
+        for (uint32_t k = c.setOffsets[r]; k < c.setOffsets[r + 1]; ++k)
+          if (c.setItems[k] == needle) out[r] = 1;
+      return;
+    }
+    // A text test, computed once per distinct value the column holds.
+    constexpr int8_t kUnset = INT8_MIN;
+    out.assign(std::max<size_t>(in.dict->size(), 1), kUnset);
+    std::string_view constant = t.string >= 0 ? std::string_view(pack.plan.strings[t.string]) : std::string_view();
+    const IrNode* n = t.node;
+    for (size_t r = 0; r < in.rows; ++r) {
+      if (!((c.valid[r >> 6] >> (r & 63)) & 1)) continue;
+      uint32_t id = c.strings[r];
+      if (out[id] != kUnset) continue;
+      std::string_view x = in.dict->get(id);
+      switch (n->fn) {
+        case Fn::Matches: out[id] = RE2::PartialMatch(x, *n->regex); break;
+        case Fn::Contains: out[id] = x.find(constant) != std::string_view::npos; break;
+        case Fn::StartsWith: out[id] = x.substr(0, constant.size()) == constant; break;
+        case Fn::EndsWith:
+          out[id] = x.size() >= constant.size() && x.substr(x.size() - constant.size()) == constant;
+          break;
+        default: {  // an ordering: the sign of (first operand <=> second)
+          int cmp = t.fieldFirst ? x.compare(constant) : constant.compare(x);
+          out[id] = static_cast<int8_t>(cmp < 0 ? -1 : cmp > 0 ? 1 : 0);
+        }
+      }
+    }
   }
 
   std::string_view text(int64_t id) const {
@@ -131,6 +173,15 @@ Value JitBinding::value(size_t i, size_t row) {
     JitOut out{};
     uint8_t state = fn(&m.frame, row, &out);
     return m.toValue(i, state, out);
+  }
+  if (JitKernelFn kernel = m.pack.kernels[i]) {  // a bool: its kernel over one row
+    uint8_t state = 0;
+    kernel(&m.frame, row, row + 1, &state);
+    if (state == 3) {  // the message, as the interpreter gives it
+      Value v = m.interp.eval(m.pack.plan.roots[i], m.context(row));
+      return v.failed() ? v : Value::makeError("internal: the JIT and the interpreter disagree on an error");
+    }
+    return state == 2 ? Value::makeUnknown(TypeKind::Bool) : Value::makeBool(state == 1);
   }
   return m.interp.eval(m.pack.plan.roots[i], m.context(row));
 }

@@ -14,6 +14,7 @@ class PoolDict : public StringDict {
   explicit PoolDict(const StringPool& pool) : pool_(pool) {}
   std::string_view get(uint32_t id) const override { return pool_.get(id); }
   uint32_t find(std::string_view s) const override { return pool_.find(s); }
+  size_t size() const override { return pool_.size(); }
 
  private:
   const StringPool& pool_;
