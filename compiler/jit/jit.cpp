@@ -18,6 +18,9 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Transforms/InstCombine/InstCombine.h>
+#include <llvm/Transforms/Scalar/EarlyCSE.h>
+#include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Target/TargetMachine.h>
@@ -32,6 +35,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 
 #include "compiler/jit/jit.hpp"
@@ -86,6 +90,8 @@ class Planner {
     if (added) plan_.strings.push_back(s);
     return it->second;
   }
+  /// The index of a string constant check() registered (safe to call from several threads).
+  int stringIndexOf(const std::string& s) const { return strings_.at(s); }
   int regexIndex(const IrNode* n) const { return regexes_.at(n); }
   /// The table that answers call `n`, or -1.
   const JitTable& table(int t) const { return plan_.tables[t]; }
@@ -250,7 +256,7 @@ struct CV {
 
 class Codegen {
  public:
-  Codegen(llvm::LLVMContext& ctx, llvm::Module& m, Planner& planner)
+  Codegen(llvm::LLVMContext& ctx, llvm::Module& m, const Planner& planner)
       : ctx_(ctx), m_(m), b_(ctx), planner_(planner) {
     i1_ = b_.getInt1Ty();
     i8_ = b_.getInt8Ty();
@@ -503,7 +509,7 @@ class Codegen {
     switch (v.kind) {
       case TypeKind::Bool: return knownInt(i64c(v.boolean));
       case TypeKind::Float: return knownFloat(f64c(v.real));
-      case TypeKind::String: return knownInt(stringId(planner_.stringIndex(v.text)));
+      case TypeKind::String: return knownInt(stringId(planner_.stringIndexOf(v.text)));
       case TypeKind::Enum: return knownInt(i64c(memberIndex(n->type, v.text)));
       default: return knownInt(i64c(v.integer));
     }
@@ -779,7 +785,7 @@ class Codegen {
   llvm::LLVMContext& ctx_;
   llvm::Module& m_;
   llvm::IRBuilder<> b_;
-  Planner& planner_;
+  const Planner& planner_;
   llvm::Type *i1_, *i8_, *i32_, *i64_, *f64_;
   llvm::PointerType* ptr_;
   llvm::Value *frame_ = nullptr, *row_ = nullptr, *aggOut_ = nullptr;
@@ -810,14 +816,18 @@ llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostTarget() {
   if (!jtmb) return jtmb.takeError();
   jtmb->setRelocationModel(llvm::Reloc::PIC_);
   jtmb->setCodeModel(llvm::CodeModel::Small);
-  jtmb->setCodeGenOptLevel(getenv("HERALD_JIT_CG") ? llvm::CodeGenOptLevel::Less : llvm::CodeGenOptLevel::Aggressive);
+  jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
   return jtmb;
 }
 
-/// Generates, optimises and emits the module of `plan` as object code.
-bool emitObject(Planner& planner, const JitPlan& plan, llvm::SmallVector<char, 0>& object, std::string& error) {
+/// Generates, optimises and emits roots [from, to) of `plan` as one module of object code.
+/// Packs of many expressions (`quick`) get a short pipeline and fast instruction selection:
+/// O2 costs ~15 ms per rule here, which a 1,000-rule pack would wait for at every start.
+bool emitObject(const Planner& planner, const JitPlan& plan, size_t from, size_t to, bool quick,
+                llvm::SmallVector<char, 0>& object, std::string& error) {
   auto jtmb = hostTarget();
   if (!jtmb) return error = errorText(jtmb.takeError()), false;
+  if (quick) jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::None);  // fast instruction selection
   auto tm = jtmb->createTargetMachine();
   if (!tm) return error = errorText(tm.takeError()), false;
   llvm::LLVMContext ctx;
@@ -825,13 +835,12 @@ bool emitObject(Planner& planner, const JitPlan& plan, llvm::SmallVector<char, 0
   module.setDataLayout((*tm)->createDataLayout());
   module.setTargetTriple((*tm)->getTargetTriple().str());
   Codegen gen(ctx, module, planner);
-  for (size_t i = 0; i < plan.roots.size(); ++i) {
+  for (size_t i = from; i < to; ++i) {
     if (!plan.fallback[i].empty()) continue;
     gen.resetFunction();  // a bool expression's kernel over one row is its per-customer function
     if (plan.roots[i]->type.kind == TypeKind::Bool) gen.kernel(plan.roots[i], fmt::format("k{}", i));
     else gen.rowFunction(plan.roots[i], fmt::format("r{}", i));
   }
-  auto tA = std::chrono::steady_clock::now();
   std::string broken;
   llvm::raw_string_ostream brokenOut(broken);
   if (llvm::verifyModule(module, &brokenOut)) return error = "internal: invalid module: " + broken, false;
@@ -846,34 +855,57 @@ bool emitObject(Planner& planner, const JitPlan& plan, llvm::SmallVector<char, 0
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  auto tB = std::chrono::steady_clock::now();
-  size_t before = 0;
-  for (auto& f : module) before += f.getInstructionCount();
-  if (getenv("HERALD_JIT_TRACE")) fprintf(stderr, "%zu insts before opt\n", before);
-  {
-    const char* lvl = getenv("HERALD_JIT_OPT");
-    auto level = !lvl ? llvm::OptimizationLevel::O2 : lvl[0]=='1' ? llvm::OptimizationLevel::O1 : lvl[0]=='3' ? llvm::OptimizationLevel::O3 : llvm::OptimizationLevel::O2;
-    pb.buildPerModuleDefaultPipeline(level).run(module, mam);
+  if (quick) {  // the clean-ups that matter most for generated code, not the whole pipeline
+    llvm::FunctionPassManager fpm;
+    fpm.addPass(llvm::EarlyCSEPass());
+    fpm.addPass(llvm::InstCombinePass());
+    fpm.addPass(llvm::SimplifyCFGPass());
+    llvm::ModulePassManager mpm;
+    mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+    mpm.run(module, mam);
+  } else {
+    pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, mam);
   }
-  auto tC = std::chrono::steady_clock::now();
-  size_t insts = 0;
-  for (auto& f : module) insts += f.getInstructionCount();
 
   llvm::raw_svector_ostream out(object);
   llvm::legacy::PassManager emit;
   if ((*tm)->addPassesToEmitFile(emit, out, nullptr, llvm::CodeGenFileType::ObjectFile))
     return error = "internal: the target cannot emit object code", false;
   emit.run(module);
-  auto tD = std::chrono::steady_clock::now();
-  if (getenv("HERALD_JIT_TRACE")) fprintf(stderr, "verify %.1f opt %.1f emit %.1f ms, %zu insts after opt\n",
-    std::chrono::duration<double>(tB - tA).count()*1e3, std::chrono::duration<double>(tC - tB).count()*1e3, std::chrono::duration<double>(tD - tC).count()*1e3, insts);
   return true;
 }
 
-// A cache entry: magic line, key line, object size and FNV-1a of the object, then the object.
-constexpr std::string_view kCacheMagic = "HERALD-JIT-OBJECT 1\n";
+using Objects = std::vector<llvm::SmallVector<char, 0>>;
 
-bool readCache(const std::string& path, const std::string& key, llvm::SmallVector<char, 0>& object) {
+/// The whole plan as object code: modules of kChunk roots (LLVM's passes grow faster than
+/// linearly with module size), compiled on every core.
+bool emitObjects(const Planner& planner, const JitPlan& plan, Objects& objects, std::string& error) {
+  constexpr size_t kChunk = 64;
+  constexpr size_t kQuickAbove = 256;  // roots in a pack
+  size_t chunks = (plan.roots.size() + kChunk - 1) / kChunk;
+  objects.assign(chunks, {});
+  std::vector<std::string> errors(chunks);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t c; (c = next.fetch_add(1)) < chunks;)
+      emitObject(planner, plan, c * kChunk, std::min(plan.roots.size(), (c + 1) * kChunk),
+                 plan.roots.size() > kQuickAbove, objects[c], errors[c]);
+  };
+  size_t threads = std::min<size_t>(chunks, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (const std::string& e : errors)
+    if (!e.empty()) return error = e, false;
+  return true;
+}
+
+// A cache entry: magic line, key line, the body's size and FNV-1a, then the body: the number
+// of objects, and each object's size and bytes (sizes as 8 bytes, host order).
+constexpr std::string_view kCacheMagic = "HERALD-JIT-OBJECTS 2\n";
+
+bool readCache(const std::string& path, const std::string& key, Objects& objects) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
   std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -884,19 +916,37 @@ bool readCache(const std::string& path, const std::string& key, llvm::SmallVecto
   std::memcpy(&sum, data.data() + header.size() + 8, 8);
   std::string_view body(data.data() + header.size() + 16, data.size() - header.size() - 16);
   if (body.size() != size || fnv1a(body) != sum) return false;
-  object.assign(body.begin(), body.end());
-  return true;
+  auto take = [&](uint64_t& v) {
+    if (body.size() < 8) return false;
+    std::memcpy(&v, body.data(), 8);
+    body.remove_prefix(8);
+    return true;
+  };
+  uint64_t count, length;
+  if (!take(count)) return false;
+  objects.clear();
+  for (uint64_t k = 0; k < count; ++k) {
+    if (!take(length) || body.size() < length) return false;
+    objects.emplace_back(body.begin(), body.begin() + length);
+    body.remove_prefix(length);
+  }
+  return body.empty();
 }
 
-void writeCache(const std::string& dir, const std::string& path, const std::string& key,
-                const llvm::SmallVector<char, 0>& object) {
+void writeCache(const std::string& dir, const std::string& path, const std::string& key, const Objects& objects) {
+  std::string body;
+  auto put = [&](uint64_t v) { body.append(reinterpret_cast<const char*>(&v), 8); };
+  put(objects.size());
+  for (const auto& o : objects) {
+    put(o.size());
+    body.append(o.data(), o.size());
+  }
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   std::string tmp = fmt::format("{}.tmp{}", path, static_cast<unsigned long>(::getpid()));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return;  // a cache that cannot be written is no cache, not an error
-    std::string_view body(object.data(), object.size());
     uint64_t size = body.size(), sum = fnv1a(body);
     out << kCacheMagic << key << '\n';
     out.write(reinterpret_cast<const char*>(&size), 8);
@@ -911,8 +961,8 @@ void writeCache(const std::string& dir, const std::string& path, const std::stri
   if (ec) std::filesystem::remove(tmp, ec);
 }
 
-/// Links `object` into a new LLJIT with the host functions and looks every function up.
-bool link(JitPack::Impl& impl, const llvm::SmallVector<char, 0>& object, std::string& error) {
+/// Links `objects` into a new LLJIT with the host functions and looks every function up.
+bool link(JitPack::Impl& impl, const Objects& objects, std::string& error) {
   auto jtmb = hostTarget();
   if (!jtmb) return error = errorText(jtmb.takeError()), false;
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*jtmb)).create();
@@ -938,8 +988,10 @@ bool link(JitPack::Impl& impl, const llvm::SmallVector<char, 0>& object, std::st
   add("herald_jit_log", &herald_jit_log);
   add("herald_jit_exp", &herald_jit_exp);
   if (auto e = lib.define(llvm::orc::absoluteSymbols(std::move(host)))) return error = errorText(std::move(e)), false;
-  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), "herald-jit");
-  if (auto e = (*jit)->addObjectFile(std::move(buffer))) return error = errorText(std::move(e)), false;
+  for (const auto& object : objects) {
+    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), "herald-jit");
+    if (auto e = (*jit)->addObjectFile(std::move(buffer))) return error = errorText(std::move(e)), false;
+  }
   const JitPlan& plan = impl.plan;
   impl.kernels.assign(plan.roots.size(), nullptr);
   impl.rows.assign(plan.roots.size(), nullptr);
@@ -974,26 +1026,25 @@ std::unique_ptr<JitPack> JitPack::compile(const std::vector<const IrNode*>& root
     plan.fallback.push_back(why);
   }
 
-  llvm::SmallVector<char, 0> object;
+  Objects objects;
   std::string key, path;
   if (!options.cacheDir.empty()) {
     std::string text = fmt::format("herald 0.1.0 abi {} llvm {} {} {}\n{}", kJitAbiVersion, LLVM_VERSION_STRING,
                                    llvm::sys::getProcessTriple(), llvm::sys::getHostCPUName().str(), serialize(roots));
     key = fmt::format("{:016x}{:016x}", fnv1a(text), fnv1a(text, 0x84222325cbf29ce4ull));
     path = (std::filesystem::path(options.cacheDir) / (key + ".hjo")).string();
-    impl->cached = readCache(path, key, object);
+    impl->cached = readCache(path, key, objects);
   }
   bool linked = false;
   if (impl->cached) {
     std::string ignored;  // a cache entry that does not link is rebuilt, never trusted
-    linked = link(*impl, object, ignored);
+    linked = link(*impl, objects, ignored);
     impl->cached = linked;
   }
   if (!linked) {
-    object.clear();
-    if (!emitObject(planner, plan, object, error)) return nullptr;
-    if (!path.empty()) writeCache(options.cacheDir, path, key, object);
-    if (!link(*impl, object, error)) return nullptr;
+    if (!emitObjects(planner, plan, objects, error)) return nullptr;
+    if (!path.empty()) writeCache(options.cacheDir, path, key, objects);
+    if (!link(*impl, objects, error)) return nullptr;
   }
   impl->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return std::unique_ptr<JitPack>(new JitPack(std::move(impl)));
