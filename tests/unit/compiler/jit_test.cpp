@@ -1,0 +1,185 @@
+// The JIT's own behaviour: the object cache (hit, stale, corrupt), fallbacks to the
+// interpreter, and tiering. Whether native code computes what the interpreter does is
+// tests/differential's job.
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <unistd.h>
+
+#include "compiler/driver/compilation.hpp"
+#include "compiler/ir/lower.hpp"
+#include "compiler/jit/jit.hpp"
+#include "runtime/data/table_row.hpp"
+
+using namespace herald;
+
+namespace {
+
+const char* kPack = R"(pack t
+timezone "Europe/Paris"
+customer {
+  id: string
+  name: string
+  age: int?
+  tags: set<string>
+}
+)";
+
+const char* kCsv =
+    "id,name,age,tags\n"
+    "c1,Ann,30,5g|vip\n"
+    "c2,Bob,,\n"
+    "c3,Émile,0,vip\n";
+
+struct Fixture {
+  std::unique_ptr<Compilation> c = Compilation::fromText("t.herald", kPack);
+  TimeZone zone;
+  LoadResult loaded;
+  IrProgram program;
+  std::string cacheDir = (std::filesystem::temp_directory_path() / fmt::format("herald-jit-test-{}", ::getpid())).string();
+
+  Fixture() {
+    TimeZone::parse("Europe/Paris", zone);
+    loaded = loadCustomersFromText("t.csv", kCsv, false, *c->sema().syms.customer, zone);
+    REQUIRE(loaded.ok);
+  }
+  ~Fixture() { std::filesystem::remove_all(cacheDir); }
+
+  std::vector<const IrNode*> lower(std::initializer_list<const char*> exprs) {
+    std::vector<const IrNode*> roots;
+    Lowering lowering(c->sema(), zone, program);
+    for (const char* e : exprs) {
+      const Expr* checked = c->checkExpression("<test>", e);
+      REQUIRE(checked);
+      roots.push_back(lowering.lower(*checked));
+    }
+    return roots;
+  }
+
+  /// The values of root i for every customer, as "c1=true c2=null ..." .
+  std::string values(const JitPack& pack, size_t i) {
+    PoolDict dict(loaded.table.pool());
+    BatchInput input = batchInput(loaded.table, dict);
+    JitBinding binding(pack, input, 1773104400, zone);
+    std::string out;
+    for (size_t r = 0; r < loaded.table.rows(); ++r) {
+      Value v = binding.value(i, r);
+      out += std::string(loaded.table.id(r)) + "=" +
+             (v.failed() ? "error:" + v.text : v.unknown() ? "null" : v.kind == TypeKind::Bool ? (v.boolean ? "true" : "false")
+                                                                                                  : std::to_string(v.integer)) + " ";
+    }
+    return out;
+  }
+
+  std::vector<std::filesystem::path> cacheFiles() const {
+    std::vector<std::filesystem::path> files;
+    for (auto& e : std::filesystem::directory_iterator(cacheDir)) files.push_back(e.path());
+    return files;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a second compile of the same expressions loads object code from the cache", "[jit]") {
+  Fixture f;
+  auto roots = f.lower({"age > 18 and \"vip\" in tags", "(age ?? 7) * 2"});
+  std::string error;
+  auto first = JitPack::compile(roots, JitOptions{f.cacheDir}, error);
+  REQUIRE(first);
+  CHECK_FALSE(first->fromCache());
+  CHECK(first->compiled(0));
+  CHECK(first->compiled(1));
+  REQUIRE(f.cacheFiles().size() == 1);
+  auto second = JitPack::compile(roots, JitOptions{f.cacheDir}, error);
+  REQUIRE(second);
+  CHECK(second->fromCache());
+  CHECK(f.values(*second, 0) == "c1=true c2=false c3=false ");  // c2: unknown and false is false
+  CHECK(f.values(*second, 1) == "c1=60 c2=14 c3=0 ");
+}
+
+TEST_CASE("other expressions do not use a cache entry made for different ones", "[jit]") {
+  Fixture f;
+  std::string error;
+  auto a = JitPack::compile(f.lower({"age > 18"}), JitOptions{f.cacheDir}, error);
+  auto b = JitPack::compile(f.lower({"age > 19"}), JitOptions{f.cacheDir}, error);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK_FALSE(b->fromCache());
+  CHECK(f.cacheFiles().size() == 2);
+  CHECK(f.values(*b, 0) == "c1=true c2=null c3=false ");
+}
+
+TEST_CASE("a corrupt or truncated cache entry is ignored and rebuilt", "[jit]") {
+  Fixture f;
+  auto roots = f.lower({"name starts_with \"A\""});
+  std::string error;
+  REQUIRE(JitPack::compile(roots, JitOptions{f.cacheDir}, error));
+  std::filesystem::path entry = f.cacheFiles().at(0);
+  auto size = std::filesystem::file_size(entry);
+  SECTION("a flipped byte in the object code") {
+    std::fstream file(entry, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(size - 10));
+    file.put('\x5a');
+  }
+  SECTION("truncated") { std::filesystem::resize_file(entry, size / 2); }
+  SECTION("not a cache entry at all") { std::ofstream(entry, std::ios::trunc) << "hello"; }
+  auto again = JitPack::compile(roots, JitOptions{f.cacheDir}, error);
+  REQUIRE(again);
+  CHECK_FALSE(again->fromCache());
+  CHECK(f.values(*again, 0) == "c1=true c2=false c3=false ");
+  // ... and the rebuilt entry is good again.
+  auto third = JitPack::compile(roots, JitOptions{f.cacheDir}, error);
+  REQUIRE(third);
+  CHECK(third->fromCache());
+}
+
+TEST_CASE("what the JIT has no code for falls back to the interpreter, with a reason", "[jit]") {
+  Fixture f;
+  std::string error;
+  auto pack = JitPack::compile(f.lower({"lower(name) == \"ann\"", "age >= 0"}), JitOptions{}, error);
+  REQUIRE(pack);
+  CHECK_FALSE(pack->compiled(0));
+  CHECK(pack->fallbackReason(0) == "`lower` builds text");
+  CHECK(pack->compiled(1));
+  CHECK(pack->fallbackReason(1).empty());
+  CHECK(f.values(*pack, 0) == "c1=true c2=false c3=false ");
+  // The batch form of a fallback is the columnar interpreter.
+  PoolDict dict(f.loaded.table.pool());
+  BatchInput input = batchInput(f.loaded.table, dict);
+  JitBinding binding(*pack, input, 1773104400, f.zone);
+  uint8_t states[3];
+  binding.evaluate(0, 0, 3, states);
+  CHECK(std::vector<int>(states, states + 3) == std::vector<int>{1, 0, 0});
+}
+
+TEST_CASE("errors from native code carry the interpreter's messages", "[jit]") {
+  Fixture f;
+  std::string error;
+  auto pack = JitPack::compile(f.lower({"100 / age > 1", "(age ?? 1) % 0"}), JitOptions{}, error);
+  REQUIRE(pack);
+  REQUIRE(pack->compiled(0));
+  CHECK(f.values(*pack, 0) == "c1=true c2=null c3=error:division by zero ");
+  CHECK(f.values(*pack, 1) == "c1=error:division by zero c2=error:division by zero c3=error:division by zero ");
+}
+
+TEST_CASE("tiering: interp never compiles, jit waits, auto hands over once ready", "[jit]") {
+  Fixture f;
+  auto roots = f.lower({"age > 18"});
+  JitTier interp(JitTier::Mode::Interp, roots, JitOptions{});
+  CHECK(interp.get() == nullptr);
+  CHECK(interp.wait() == nullptr);
+  JitTier jit(JitTier::Mode::Jit, roots, JitOptions{});
+  REQUIRE(jit.get() != nullptr);
+  CHECK(jit.get()->compiled(0));
+  JitTier automatic(JitTier::Mode::Auto, roots, JitOptions{});
+  const JitPack* ready = automatic.wait();
+  REQUIRE(ready != nullptr);
+  CHECK(automatic.get() == ready);
+  CHECK(automatic.indexOf(roots[0]) == 0);
+  JitTier::Mode mode;
+  CHECK(JitTier::parseMode("auto", mode));
+  CHECK_FALSE(JitTier::parseMode("fast", mode));
+}
