@@ -17,7 +17,8 @@ std::string helpText(const std::string& command) {
            "Exit code: 0 no errors (warnings allowed), 1 errors, 2 usage or I/O error.\n";
   if (command == "eval")
     return "usage: herald eval PACK --customers FILE [--at TIME] (--expr EXPR | --segment NAME | --campaign NAME)\n"
-           "                  [--where] [--count] [--skip-bad-rows] [--stats]\n"
+           "                  [--where] [--count] [--skip-bad-rows] [--stats] [--events FILE] [--rows]\n"
+           "                  [--engine interp|jit|auto] [--jit-cache DIR] [--verbose]\n"
            "\n"
            "Evaluates an expression, a segment (or let), or a campaign's audience for every customer and\n"
            "prints one JSON line per customer: {\"id\":\"c1\",\"value\":true}; unknown is null, a failed\n"
@@ -26,6 +27,9 @@ std::string helpText(const std::string& command) {
            "{\"count\":N,\"unknown\":U,\"errors\":E}. --at sets `now` (ISO-8601, read in the pack's time\n"
            "zone unless it has Z or an offset; default: the current time).\n"
            "--stats prints phase timings as JSON to standard error.\n"
+           "--engine picks the interpreter, the JIT (native code), or auto (default: interpret until the\n"
+           "JIT is ready); --jit-cache DIR keeps compiled code for the next start; --verbose says what the\n"
+           "JIT compiled and what it left to the interpreter.\n"
            "Customers: CSV with a header row or JSON Lines (.jsonl); see docs/guide.md.\n";
   if (command == "explain")
     return "usage: herald explain PACK --customers FILE --customer ID (--campaign NAME | --segment NAME |\n"
@@ -36,13 +40,15 @@ std::string helpText(const std::string& command) {
            "then a verdict naming the conditions that decided it. --json prints it as one JSON object.\n";
   if (command == "run")
     return "usage: herald run PACK --db STORE --activity NAME [--customers FILE] [--at TIME] [--dry-run] [--json]\n"
+           "                 [--stats] [--engine interp|jit|auto] [--jit-cache DIR] [--verbose]\n"
            "\n"
            "Runs one activity at an instant (default: now): first decides deferred contacts that are due,\n"
            "then takes every customer in a campaign's audience, arbitrates by priority under dnd,\n"
            "exclusion lists, per_customer, policies, limits, budgets, quiet hours and hold-outs, and\n"
            "records every decision with its reason in the store, in one transaction. Running the same\n"
            "activity at the same instant again changes nothing and says so (\"already done\").\n"
-           "--dry-run computes everything and writes nothing. --json prints the summary as JSON.\n";
+           "--dry-run computes everything and writes nothing. --json prints the summary as JSON.\n"
+           "--engine, --jit-cache and --verbose as for eval (audiences and priorities in native code).\n";
   if (command == "flush")
     return "usage: herald flush PACK --db STORE [--customers FILE] [--at TIME] [--json]\n"
            "\n"

@@ -157,6 +157,13 @@ void JitBinding::evaluate(size_t i, size_t begin, size_t end, uint8_t* out) {
   Impl& m = *impl_;
   end = std::min(end, begin + BatchEvaluator::kBlock);
   if (JitKernelFn kernel = m.pack.kernels[i]) return kernel(&m.frame, begin, end, out);
+  if (m.inList) {  // the columnar interpreter knows no lists: interpret row by row
+    for (size_t r = begin; r < end; ++r) {
+      Value v = m.interp.eval(m.pack.plan.roots[i], m.context(r));
+      out[r - begin] = v.failed() ? 3 : v.unknown() ? 2 : v.boolean ? 1 : 0;
+    }
+    return;
+  }
   auto& fallback = m.fallbacks[i];
   if (!fallback) fallback = std::make_unique<BatchEvaluator>(m.pack.plan.roots[i], m.in, m.now, m.zone);
   fallback->evaluate(begin, end, out);
