@@ -284,6 +284,8 @@ class Codegen {
   }
 
   /// void k<i>(const JitFrame*, uint64_t begin, uint64_t end, uint8_t* out): one state per row.
+  /// Two loops: over the 64-row words of the validity bitmaps (each word loaded once), and over
+  /// the rows of a word (straight-line code LLVM vectorises).
   void kernel(const IrNode* root, const std::string& name) {
     auto* type = llvm::FunctionType::get(b_.getVoidTy(), {ptr_, i64_, i64_, ptr_}, false);
     llvm::Function* fn = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, m_);
@@ -291,24 +293,45 @@ class Codegen {
     fn->addFnAttr(llvm::Attribute::NoUnwind);
     llvm::Value *frame = fn->getArg(0), *first = fn->getArg(1), *last = fn->getArg(2), *out = fn->getArg(3);
     auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
-    auto* loop = llvm::BasicBlock::Create(ctx_, "loop", fn);
+    auto* outer = llvm::BasicBlock::Create(ctx_, "word", fn);
+    auto* inner = llvm::BasicBlock::Create(ctx_, "row", fn);
+    auto* next = llvm::BasicBlock::Create(ctx_, "next_word", fn);
     auto* done = llvm::BasicBlock::Create(ctx_, "done", fn);
     b_.SetInsertPoint(entry);
-    llvm::BranchInst* enter = b_.CreateCondBr(b_.CreateICmpUGE(first, last), done, loop);
-    b_.SetInsertPoint(loop);
-    llvm::PHINode* row = b_.CreatePHI(i64_, 2, "row");
-    row->addIncoming(first, entry);
+    llvm::Value* firstWord = b_.CreateLShr(first, 6);
+    llvm::BranchInst* enter = b_.CreateCondBr(b_.CreateICmpUGE(first, last), done, outer);
+
+    b_.SetInsertPoint(outer);
+    llvm::PHINode* word = b_.CreatePHI(i64_, 2, "w");
+    word->addIncoming(firstWord, entry);
+    llvm::Value* base = b_.CreateShl(word, 6);
+    llvm::Value* lo = b_.CreateSelect(b_.CreateICmpUGT(first, base), first, base);
+    llvm::Value* top = b_.CreateAdd(base, i64c(64));
+    llvm::Value* hi = b_.CreateSelect(b_.CreateICmpULT(last, top), last, top);
+    llvm::BranchInst* toRows = b_.CreateBr(inner);
+
+    b_.SetInsertPoint(inner);
+    llvm::PHINode* row = b_.CreatePHI(i64_, 2, "r");
+    row->addIncoming(lo, outer);
     begin(frame, row, llvm::IRBuilderBase::InsertPoint(entry, enter->getIterator()));
+    wordIP_ = llvm::IRBuilderBase::InsertPoint(outer, toRows->getIterator());
+    word_ = word;
     CV v = gen(root);
     // 1 true, 0 false, 2 unknown, 3 error.
     llvm::Value* state = b_.CreateSelect(b_.CreateICmpEQ(v.st, st(0)), b_.CreateTrunc(b_.CreateAnd(v.i, 1), i8_),
                                          b_.CreateAdd(v.st, st(1)));
     b_.CreateStore(state, b_.CreateInBoundsGEP(i8_, out, b_.CreateSub(row, first)));
-    llvm::Value* next = b_.CreateAdd(row, b_.getInt64(1));
-    row->addIncoming(next, b_.GetInsertBlock());
-    b_.CreateCondBr(b_.CreateICmpEQ(next, last), done, loop);
+    llvm::Value* following = b_.CreateAdd(row, i64c(1));
+    row->addIncoming(following, b_.GetInsertBlock());
+    b_.CreateCondBr(b_.CreateICmpEQ(following, hi), next, inner);
+
+    b_.SetInsertPoint(next);
+    llvm::Value* nextWord = b_.CreateAdd(word, i64c(1));
+    word->addIncoming(nextWord, next);
+    b_.CreateCondBr(b_.CreateICmpUGE(top, last), done, outer);
     b_.SetInsertPoint(done);
     b_.CreateRetVoid();
+    word_ = nullptr;
   }
 
  private:
@@ -329,6 +352,20 @@ class Codegen {
     pre.restoreIP(pre_);
     llvm::Value* v = pre.CreateLoad(type, pre.CreateConstInBoundsGEP1_64(i8_, base, offset));
     pre_ = pre.saveIP();
+    invariant_[key] = v;
+    return v;
+  }
+  /// The validity word of column c holding the current row: in kernels, loaded once per word.
+  llvm::Value* validWord(int c) {
+    if (!word_) return b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, column(c, 0), b_.CreateLShr(row_, 6)));
+    std::string key = fmt::format("w{}", c);
+    auto it = invariant_.find(key);
+    if (it != invariant_.end()) return it->second;
+    llvm::Value* bitmap = column(c, 0);
+    llvm::IRBuilder<> at(ctx_);
+    at.restoreIP(wordIP_);
+    llvm::Value* v = at.CreateLoad(i64_, at.CreateInBoundsGEP(i64_, bitmap, word_));
+    wordIP_ = at.saveIP();
     invariant_[key] = v;
     return v;
   }
@@ -517,7 +554,7 @@ class Codegen {
 
   CV field(int c, TypeKind kind) {
     CV v = plain();
-    llvm::Value* word = b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, column(c, 0), b_.CreateLShr(row_, 6)));
+    llvm::Value* word = validWord(c);
     llvm::Value* bit = b_.CreateAnd(b_.CreateLShr(word, b_.CreateAnd(row_, 63)), 1);
     v.st = b_.CreateSelect(b_.CreateICmpNE(bit, i64c(0)), st(0), st(1));
     switch (kind) {
@@ -789,7 +826,8 @@ class Codegen {
   llvm::Type *i1_, *i8_, *i32_, *i64_, *f64_;
   llvm::PointerType* ptr_;
   llvm::Value *frame_ = nullptr, *row_ = nullptr, *aggOut_ = nullptr;
-  llvm::IRBuilderBase::InsertPoint pre_;
+  llvm::IRBuilderBase::InsertPoint pre_, wordIP_;
+  llvm::Value* word_ = nullptr;  // kernels: the index of the current validity word
   std::unordered_map<const IrNode*, CV> memo_;
   std::map<std::string, llvm::Value*> invariant_;
 
@@ -867,6 +905,11 @@ bool emitObject(const Planner& planner, const JitPlan& plan, size_t from, size_t
     pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, mam);
   }
 
+  if (const char* dump = std::getenv("HERALD_JIT_DUMP")) {  // for people reading generated code
+    std::error_code ec;
+    llvm::raw_fd_ostream file(dump, ec);
+    if (!ec) module.print(file, nullptr);
+  }
   llvm::raw_svector_ostream out(object);
   llvm::legacy::PassManager emit;
   if ((*tm)->addPassesToEmitFile(emit, out, nullptr, llvm::CodeGenFileType::ObjectFile))

@@ -17,7 +17,7 @@ class LLJIT;
 
 namespace herald {
 
-inline constexpr int kJitAbiVersion = 2;
+inline constexpr int kJitAbiVersion = 3;
 
 /// One customer column (ColumnView without its type). Six pointers; codegen reads member m of
 /// column c at byte offset c * 48 + m * 8.
