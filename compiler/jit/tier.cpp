@@ -59,8 +59,8 @@ std::vector<std::string> JitTier::report(const std::function<std::string(size_t)
   }
   size_t compiled = 0;
   for (size_t i = 0; i < pack->size(); ++i) compiled += pack->compiled(i);
-  lines.push_back(fmt::format("jit: {} of {} expressions compiled in {:.1f} ms{}", compiled, pack->size(),
-                              pack->compileSeconds() * 1000, pack->fromCache() ? " (object code from the cache)" : ""));
+  lines.push_back(fmt::format("jit: {} of {} expressions compiled to native code{}", compiled, pack->size(),
+                              pack->fromCache() ? " (object code from the cache)" : ""));
   for (size_t i = 0; i < pack->size(); ++i)
     if (!pack->compiled(i)) {
       lines.push_back(fmt::format("jit: {} falls back to the interpreter: {}", describe(i), pack->fallbackReason(i)));

@@ -1,0 +1,1 @@
+eval shop.herald --customers customers.csv --campaign shout --engine fast
