@@ -481,7 +481,7 @@ class Codegen {
   CV genNode(const IrNode* n) {
     switch (n->kind) {
       case IrKind::Const: return constant(n);
-      case IrKind::Field: return field(n->index, n->type.kind);
+      case IrKind::Field: return field(n->index, n->type);
       case IrKind::Now: return knownInt(now());
       case IrKind::EventField: return unknown();  // never planned
       case IrKind::Not: {
@@ -552,12 +552,17 @@ class Codegen {
     }
   }
 
-  CV field(int c, TypeKind kind) {
+  /// A customer column's value. A required field has a value on every row (the loaders refuse
+  /// or skip rows without one), so only optional ones read the validity bitmap: most audiences
+  /// then fold to plain comparisons.
+  CV field(int c, const Type& type) {
     CV v = plain();
-    llvm::Value* word = validWord(c);
-    llvm::Value* bit = b_.CreateAnd(b_.CreateLShr(word, b_.CreateAnd(row_, 63)), 1);
-    v.st = b_.CreateSelect(b_.CreateICmpNE(bit, i64c(0)), st(0), st(1));
-    switch (kind) {
+    if (type.optional) {
+      llvm::Value* word = validWord(c);
+      llvm::Value* bit = b_.CreateAnd(b_.CreateLShr(word, b_.CreateAnd(row_, 63)), 1);
+      v.st = b_.CreateSelect(b_.CreateICmpNE(bit, i64c(0)), st(0), st(1));
+    }
+    switch (type.kind) {
       case TypeKind::Float: v.f = b_.CreateLoad(f64_, b_.CreateInBoundsGEP(f64_, column(c, 2), row_)); break;
       case TypeKind::String:
         v.i = b_.CreateZExt(b_.CreateLoad(i32_, b_.CreateInBoundsGEP(i32_, column(c, 3), row_)), i64_);

@@ -17,9 +17,10 @@ class LLJIT;
 
 namespace herald {
 
-inline constexpr int kJitAbiVersion = 3;
+inline constexpr int kJitAbiVersion = 4;
 
-/// One customer column (ColumnView without its type). Six pointers; codegen reads member m of
+/// One customer column (ColumnView without its type). Generated code relies on the tables'
+/// invariant that a required (non-optional) column has a value on every row. Six pointers; codegen reads member m of
 /// column c at byte offset c * 48 + m * 8.
 struct JitColumn {
   const uint64_t* valid;
