@@ -344,30 +344,29 @@ class Codegen {
     invariant_.clear();
   }
 
-  /// A load placed where it runs once per call (before the loop in kernels).
-  llvm::Value* invariantLoad(llvm::Type* type, llvm::Value* base, int64_t offset, const std::string& key) {
+  /// A load made once per function under `key`, placed at `where` (which moves past it):
+  /// from `base` + `offset` bytes, or from element `index` of an array of i64 at `base`.
+  llvm::Value* hoistedLoad(llvm::IRBuilderBase::InsertPoint& where, const std::string& key, llvm::Type* type,
+                           llvm::Value* base, int64_t offset, llvm::Value* index = nullptr) {
     auto it = invariant_.find(key);
     if (it != invariant_.end()) return it->second;
-    llvm::IRBuilder<> pre(ctx_);
-    pre.restoreIP(pre_);
-    llvm::Value* v = pre.CreateLoad(type, pre.CreateConstInBoundsGEP1_64(i8_, base, offset));
-    pre_ = pre.saveIP();
+    llvm::IRBuilder<> at(ctx_);
+    at.restoreIP(where);
+    llvm::Value* address = index ? at.CreateInBoundsGEP(i64_, base, index) : at.CreateConstInBoundsGEP1_64(i8_, base, offset);
+    llvm::Value* v = at.CreateLoad(type, address);
+    where = at.saveIP();
     invariant_[key] = v;
     return v;
+  }
+  /// A load placed where it runs once per call (before the loops in kernels).
+  llvm::Value* invariantLoad(llvm::Type* type, llvm::Value* base, int64_t offset, const std::string& key) {
+    return hoistedLoad(pre_, key, type, base, offset);
   }
   /// The validity word of column c holding the current row: in kernels, loaded once per word.
   llvm::Value* validWord(int c) {
     if (!word_) return b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, column(c, 0), b_.CreateLShr(row_, 6)));
-    std::string key = fmt::format("w{}", c);
-    auto it = invariant_.find(key);
-    if (it != invariant_.end()) return it->second;
     llvm::Value* bitmap = column(c, 0);
-    llvm::IRBuilder<> at(ctx_);
-    at.restoreIP(wordIP_);
-    llvm::Value* v = at.CreateLoad(i64_, at.CreateInBoundsGEP(i64_, bitmap, word_));
-    wordIP_ = at.saveIP();
-    invariant_[key] = v;
-    return v;
+    return hoistedLoad(wordIP_, fmt::format("w{}", c), i64_, bitmap, 0, word_);
   }
   llvm::Value* columns() { return invariantLoad(ptr_, frame_, 0, "columns"); }
   llvm::Value* column(int c, int member) {
