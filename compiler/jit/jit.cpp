@@ -68,6 +68,7 @@ bool armFits(const IrNode* arm, const Type& result) {
     if (arm->type.kind == TypeKind::Enum) return sameMembers(arm->type, result);
     return arm->kind == IrKind::Const && arm->type.kind == TypeKind::String && memberIndex(result, arm->value.text) >= 0;
   }
+  if (result.kind == TypeKind::String && arm->type.kind == TypeKind::Enum) return arm->type.members != nullptr;
   return arm->type.kind == result.kind;
 }
 
@@ -138,10 +139,13 @@ class Planner {
       case IrKind::Coalesce:
         for (size_t k = n->kind == IrKind::If ? 1 : 0; k < n->args.size(); ++k)
           if (!armFits(n->args[k], n->type)) return "`if`/`??` arms of different kinds";
-        if (n->type.kind == TypeKind::Enum)
-          for (const IrNode* a : n->args)
-            if (a->kind == IrKind::Const && a->type.kind == TypeKind::String && a->value.known())
-              stringIndex(a->value.text);
+        for (const IrNode* a : n->args) {
+          if (n->type.kind == TypeKind::Enum && a->kind == IrKind::Const && a->type.kind == TypeKind::String &&
+              a->value.known())
+            stringIndex(a->value.text);
+          if (n->type.kind == TypeKind::String && a->type.kind == TypeKind::Enum && a->type.members)
+            for (const std::string& m : *a->type.members) stringIndex(m);  // the enum's text, as a string
+        }
         return "";
       case IrKind::Aggregate:
         if (n->type.kind == TypeKind::String || n->type.kind == TypeKind::Enum || n->type.kind == TypeKind::Set)
@@ -474,7 +478,16 @@ class Codegen {
     if (result.kind == TypeKind::Enum && a->kind == IrKind::Const && a->type.kind == TypeKind::String &&
         a->value.known())
       return knownInt(i64c(memberIndex(result, a->value.text)));
-    return gen(a);
+    CV v = gen(a);
+    if (result.kind == TypeKind::String && a->type.kind == TypeKind::Enum) {  // member index -> its text's id
+      const auto& members = *a->type.members;
+      llvm::Value* id = stringId(planner_.stringIndexOf(members.back()));
+      for (size_t m = 0; m + 1 < members.size(); ++m)
+        id = b_.CreateSelect(b_.CreateICmpEQ(v.i, i64c(static_cast<int64_t>(m))),
+                             stringId(planner_.stringIndexOf(members[m])), id);
+      v.i = id;
+    }
+    return v;
   }
 
   CV genNode(const IrNode* n) {

@@ -116,6 +116,10 @@ bool sameValue(const Value& a, const Value& b) {
   if (a.state != b.state) return false;
   if (a.failed()) return a.text == b.text;
   if (a.unknown()) return true;
+  // An enum value in a string-typed expression (`stage ?? "lead"`) is its text: the interpreter
+  // keeps the enum kind, the JIT makes a string; users see the same text.
+  auto text = [](TypeKind k) { return k == TypeKind::String || k == TypeKind::Enum; };
+  if (text(a.kind) && text(b.kind)) return a.text == b.text;
   if (a.kind != b.kind) return false;
   switch (a.kind) {
     case TypeKind::Bool: return a.boolean == b.boolean;
