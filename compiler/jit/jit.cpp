@@ -148,8 +148,7 @@ class Planner {
         }
         return "";
       case IrKind::Aggregate:
-        if (n->type.kind == TypeKind::String || n->type.kind == TypeKind::Enum || n->type.kind == TypeKind::Set)
-          return "an aggregate of text";
+        if (n->type.kind == TypeKind::Enum || n->type.kind == TypeKind::Set) return "an aggregate of an enum";
         if (aggregates_.emplace(n, static_cast<int>(plan_.aggregates.size())).second) plan_.aggregates.push_back(n);
         return "";
       case IrKind::Call: break;
@@ -198,8 +197,6 @@ class Planner {
       textTest(n);
       return "";
     }
-    if (fn == builtinFn(Builtin::Lower) || fn == builtinFn(Builtin::Upper) || fn == builtinFn(Builtin::Trim))
-      return fmt::format("`{}` builds text", fnName(fn));
     if (fn == builtinFn(Builtin::Len) && n->args[0]->type.kind != TypeKind::Set && !textArgs(1))
       return "`len` of an enum";
     if ((fn == builtinFn(Builtin::InList) || fn == builtinFn(Builtin::Bucket)) && !textArgs(1))
@@ -458,10 +455,10 @@ class Codegen {
     }
     return f;
   }
-  llvm::Value* callHost(const char* name, std::vector<llvm::Value*> args) {
+  llvm::Value* callHost(const char* name, std::vector<llvm::Value*> args, bool pure = true) {
     std::vector<llvm::Type*> types;
     for (llvm::Value* a : args) types.push_back(a->getType());
-    return b_.CreateCall(hostFn(name, i64_, types, true), args);
+    return b_.CreateCall(hostFn(name, i64_, types, pure), args);
   }
 
   CV gen(const IrNode* n) {
@@ -826,13 +823,20 @@ class Codegen {
         return r;
       }
       case Builtin::InList: r.i = callHost("herald_jit_in_list", {host(), safeId(a)}); return r;
+      case Builtin::Lower:
+      case Builtin::Upper:
+      case Builtin::Trim: {  // the host makes the text and gives it an id (it remembers new strings)
+        int64_t op = which == Builtin::Lower ? 0 : which == Builtin::Upper ? 1 : 2;
+        r.i = callHost("herald_jit_text_map", {host(), i64c(op), safeId(a)}, false);
+        return r;
+      }
       case Builtin::Bucket: {
         llvm::Value* small = b_.CreateICmpSLT(args[1].i, i64c(1));
         fail(r, small, kJitBucketN);
         r.i = callHost("herald_jit_bucket", {host(), safeId(a), b_.CreateSelect(small, i64c(1), args[1].i), row_});
         return r;
       }
-      default: return unknown();  // Has is handled by call(); text builders are never planned
+      default: return unknown();  // Has is handled by call()
     }
   }
 
@@ -1042,6 +1046,7 @@ bool link(JitPack::Impl& impl, const Objects& objects, std::string& error) {
   add("herald_jit_matches", &herald_jit_matches);
   add("herald_jit_in_set", &herald_jit_in_set);
   add("herald_jit_in_list", &herald_jit_in_list);
+  add("herald_jit_text_map", &herald_jit_text_map);
   add("herald_jit_civil", &herald_jit_civil);
   add("herald_jit_bucket", &herald_jit_bucket);
   add("herald_jit_aggregate", &herald_jit_aggregate);

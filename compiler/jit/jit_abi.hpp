@@ -17,7 +17,7 @@ class LLJIT;
 
 namespace herald {
 
-inline constexpr int kJitAbiVersion = 4;
+inline constexpr int kJitAbiVersion = 5;
 
 /// One customer column (ColumnView without its type). Generated code relies on the tables'
 /// invariant that a required (non-optional) column has a value on every row. Six pointers; codegen reads member m of
@@ -35,6 +35,7 @@ struct JitColumn {
 struct JitFrame {
   const JitColumn* columns;  // offset 0
   const int64_t* strIds;     // offset 8: string constant k as a dictionary id, or -(k + 1)
+                             // (text made at run time gets ids below the constants')
   int64_t now;               // offset 16
   const void* host;          // offset 24: the JitBinding::Impl the host functions read
   const int8_t* const* tables;  // offset 32: JitTable results, by table index
@@ -82,6 +83,7 @@ int64_t herald_jit_text_len(const void* host, int64_t id);
 int64_t herald_jit_matches(const void* host, int64_t regex, int64_t id);
 int64_t herald_jit_in_set(const uint32_t* items, int64_t count, int64_t id);
 int64_t herald_jit_in_list(const void* host, int64_t id);
+int64_t herald_jit_text_map(const void* host, int64_t op, int64_t id);  // 0 lower 1 upper 2 trim: an id
 int64_t herald_jit_civil(const void* host, int64_t which, int64_t at);  // 0 hour 1 weekday 2 month 3 year 4 date
 int64_t herald_jit_bucket(const void* host, int64_t salt, int64_t n, int64_t row);
 int64_t herald_jit_aggregate(const void* host, int64_t index, int64_t row, JitOut* out);  // returns the state

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
+#include <unordered_map>
 
 #include "compiler/interp/text.hpp"
 #include "compiler/jit/jit.hpp"
@@ -61,6 +63,9 @@ struct JitBinding::Impl {
   ColumnRow rowSource;
   std::vector<std::unique_ptr<BatchEvaluator>> fallbacks;  // by root, made when first needed
   std::vector<std::string> extraErrors;                     // aggregate errors not in kMessages
+  std::unordered_map<std::string, size_t> constants;        // text -> constant index (made when needed)
+  std::unordered_map<std::string, size_t> madeIds;          // text made at run time -> its index in made
+  std::deque<std::string_view> made;                        // views of madeIds' keys (nodes never move)
 
   Impl(const JitPack::Impl& p, const BatchInput& input, int64_t t, const TimeZone& z,
        std::function<bool(std::string_view)> lists)
@@ -115,8 +120,22 @@ struct JitBinding::Impl {
     }
   }
 
+  /// The text of a string id: the dictionary's (>= 0), a constant's, or one made at run time.
   std::string_view text(int64_t id) const {
-    return id >= 0 ? in.dict->get(static_cast<uint32_t>(id)) : std::string_view(pack.plan.strings[-id - 1]);
+    if (id >= 0) return in.dict->get(static_cast<uint32_t>(id));
+    size_t k = static_cast<size_t>(-id - 1);
+    return k < pack.plan.strings.size() ? std::string_view(pack.plan.strings[k]) : made[k - pack.plan.strings.size()];
+  }
+
+  /// The id of any text, so equal texts get equal ids (ids compare strings for generated code).
+  int64_t intern(std::string_view s) {
+    if (uint32_t d = in.dict->find(s); d != UINT32_MAX) return d;
+    if (constants.empty())
+      for (size_t k = 0; k < pack.plan.strings.size(); ++k) constants.emplace(pack.plan.strings[k], k);
+    if (auto it = constants.find(std::string(s)); it != constants.end()) return -static_cast<int64_t>(it->second) - 1;
+    auto [it, added] = madeIds.emplace(std::string(s), made.size());
+    if (added) made.emplace_back(it->first);
+    return -static_cast<int64_t>(pack.plan.strings.size() + it->second) - 1;
   }
 
   EvalContext context(size_t row) {
@@ -260,9 +279,15 @@ int64_t herald_jit_aggregate(const void* host, int64_t index, int64_t row, heral
     return 2;
   }
   if (!v.known()) return 1;
-  out->i = v.kind == herald::TypeKind::Bool ? v.boolean : v.integer;
-  out->f = v.real;  // aggregates of text are not planned (see Planner), so nothing else is needed
+  out->i = v.kind == herald::TypeKind::Bool ? v.boolean : v.kind == herald::TypeKind::String ? m.intern(v.text) : v.integer;
+  out->f = v.real;  // aggregates of enums are not planned (see Planner)
   return 0;
+}
+
+int64_t herald_jit_text_map(const void* host, int64_t op, int64_t id) {
+  JitBinding::Impl& m = binding(host);
+  std::string_view x = m.text(id);
+  return m.intern(op == 0 ? herald::simpleLower(x) : op == 1 ? herald::simpleUpper(x) : herald::trimWhiteSpace(x));
 }
 
 double herald_jit_log(double x) { return std::log(x); }

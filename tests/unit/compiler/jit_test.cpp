@@ -25,14 +25,15 @@ customer {
   name: string
   age: int?
   tags: set<string>
+  plan: enum("basic", "gold")
 }
 )";
 
 const char* kCsv =
-    "id,name,age,tags\n"
-    "c1,Ann,30,5g|vip\n"
-    "c2,Bob,,\n"
-    "c3,Émile,0,vip\n";
+    "id,name,age,tags,plan\n"
+    "c1,Ann,30,5g|vip,gold\n"
+    "c2,Bob,,,basic\n"
+    "c3,Émile,0,vip,basic\n";
 
 struct Fixture {
   std::unique_ptr<Compilation> c = Compilation::fromText("t.herald", kPack);
@@ -139,10 +140,10 @@ TEST_CASE("a corrupt or truncated cache entry is ignored and rebuilt", "[jit]") 
 TEST_CASE("what the JIT has no code for falls back to the interpreter, with a reason", "[jit]") {
   Fixture f;
   std::string error;
-  auto pack = JitPack::compile(f.lower({"lower(name) == \"ann\"", "age >= 0"}), JitOptions{}, error);
+  auto pack = JitPack::compile(f.lower({"len(plan) == 4", "age >= 0"}), JitOptions{}, error);
   REQUIRE(pack);
   CHECK_FALSE(pack->compiled(0));
-  CHECK(pack->fallbackReason(0) == "`lower` builds text");
+  CHECK(pack->fallbackReason(0) == "`len` of an enum");
   CHECK(pack->compiled(1));
   CHECK(pack->fallbackReason(1).empty());
   CHECK(f.values(*pack, 0) == "c1=true c2=false c3=false ");
@@ -182,4 +183,18 @@ TEST_CASE("tiering: interp never compiles, jit waits, auto hands over once ready
   JitTier::Mode mode;
   CHECK(JitTier::parseMode("auto", mode));
   CHECK_FALSE(JitTier::parseMode("fast", mode));
+}
+
+TEST_CASE("text made at run time compares equal to the same text from a column or a constant", "[jit]") {
+  Fixture f;
+  std::string error;
+  auto pack = JitPack::compile(f.lower({"lower(name) == \"ann\"", "trim(\"  Bob \") == name", "upper(name) == upper(\"émile\")",
+                                        "lower(name) == lower(name)"}),
+                               JitOptions{}, error);
+  REQUIRE(pack);
+  for (size_t i = 0; i < 4; ++i) CHECK(pack->compiled(i));
+  CHECK(f.values(*pack, 0) == "c1=true c2=false c3=false ");  // "ann" is no customer's text, only a constant
+  CHECK(f.values(*pack, 1) == "c1=false c2=true c3=false ");  // "Bob" is a name in the table
+  CHECK(f.values(*pack, 2) == "c1=false c2=false c3=true ");  // "ÉMILE" is made twice, the same id
+  CHECK(f.values(*pack, 3) == "c1=true c2=true c3=true ");
 }
