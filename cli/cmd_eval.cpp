@@ -165,9 +165,13 @@ int runEval(const Args& args) {
     return h == histories.end() ? nullptr : &h->second;
   };
   std::unique_ptr<JitBinding> jit;
-  auto useJit = [&]() -> JitBinding* {  // the JIT's code once it is ready
-    if (!jit)
-      if (const JitPack* pack = tier.get()) jit = std::make_unique<JitBinding>(*pack, input, now, zone);
+  const JitPack* bound = nullptr;
+  auto useJit = [&]() -> JitBinding* {  // the JIT's code once it is ready (or better code than before)
+    const JitPack* pack = tier.get();
+    if (pack && pack != bound) {
+      jit = std::make_unique<JitBinding>(*pack, input, now, zone);
+      bound = pack;
+    }
     return jit.get();
   };
   bool where = o.has("--where"), count = o.has("--count");
@@ -208,11 +212,14 @@ int runEval(const Args& args) {
     ctx.customer = &row;
     ctx.now = now;
     ctx.zone = &zone;
+    JitBinding* native = nullptr;
     for (size_t r = 0; r < table.rows(); ++r) {
       Value v;
-      JitBinding* native = (r & 1023) == 0 || jit ? useJit() : nullptr;
-      blocks += (r & 1023) == 0;
-      jitBlocks += (r & 1023) == 0 && native;
+      if ((r & 1023) == 0) {  // tiering, as for blocks
+        native = useJit();
+        ++blocks;
+        jitBlocks += native != nullptr;
+      }
       if (native) {
         v = native->value(0, r);
       } else {

@@ -880,13 +880,17 @@ llvm::Expected<llvm::orc::JITTargetMachineBuilder> hostTarget() {
 }
 
 /// Generates, optimises and emits roots [from, to) of `plan` as one module of object code.
-/// Packs of many expressions (`quick`) get a short pipeline and fast instruction selection:
-/// O2 costs ~15 ms per rule here, which a 1,000-rule pack would wait for at every start.
-bool emitObject(const Planner& planner, const JitPlan& plan, size_t from, size_t to, bool quick,
+/// How hard to optimise: O2; a short pipeline with fast instruction selection (big packs, where
+/// O2 would cost ~15 ms a rule); or only the clean-ups without which code is slow to compile
+/// and run (the first tier of a big pack).
+enum class Effort { O2, Short, First };
+
+/// Generates, optimises and emits roots [from, to) of `plan` as one module of object code.
+bool emitObject(const Planner& planner, const JitPlan& plan, size_t from, size_t to, Effort effort,
                 llvm::SmallVector<char, 0>& object, std::string& error) {
   auto jtmb = hostTarget();
   if (!jtmb) return error = errorText(jtmb.takeError()), false;
-  if (quick) jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::None);  // fast instruction selection
+  if (effort != Effort::O2) jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::None);  // fast instruction selection
   auto tm = jtmb->createTargetMachine();
   if (!tm) return error = errorText(tm.takeError()), false;
   llvm::LLVMContext ctx;
@@ -914,10 +918,10 @@ bool emitObject(const Planner& planner, const JitPlan& plan, size_t from, size_t
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
-  if (quick) {  // the clean-ups that matter most for generated code, not the whole pipeline
+  if (effort != Effort::O2) {  // the clean-ups that matter most for generated code
     llvm::FunctionPassManager fpm;
     fpm.addPass(llvm::EarlyCSEPass());
-    fpm.addPass(llvm::InstCombinePass());
+    if (effort == Effort::Short) fpm.addPass(llvm::InstCombinePass());  // the costly one
     fpm.addPass(llvm::SimplifyCFGPass());
     llvm::ModulePassManager mpm;
     mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
@@ -943,17 +947,17 @@ using Objects = std::vector<llvm::SmallVector<char, 0>>;
 
 /// The whole plan as object code: modules of kChunk roots (LLVM's passes grow faster than
 /// linearly with module size), compiled on every core.
-bool emitObjects(const Planner& planner, const JitPlan& plan, Objects& objects, std::string& error) {
+bool emitObjects(const Planner& planner, const JitPlan& plan, bool firstTier, Objects& objects, std::string& error) {
   constexpr size_t kChunk = 64;
-  constexpr size_t kQuickAbove = 256;  // roots in a pack
+  Effort effort = firstTier ? Effort::First : plan.roots.size() > kJitBigPack ? Effort::Short : Effort::O2;
   size_t chunks = (plan.roots.size() + kChunk - 1) / kChunk;
   objects.assign(chunks, {});
   std::vector<std::string> errors(chunks);
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (size_t c; (c = next.fetch_add(1)) < chunks;)
-      emitObject(planner, plan, c * kChunk, std::min(plan.roots.size(), (c + 1) * kChunk),
-                 plan.roots.size() > kQuickAbove, objects[c], errors[c]);
+      emitObject(planner, plan, c * kChunk, std::min(plan.roots.size(), (c + 1) * kChunk), effort, objects[c],
+                 errors[c]);
   };
   size_t threads = std::min<size_t>(chunks, std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
@@ -1084,6 +1088,7 @@ std::unique_ptr<JitPack> JitPack::compile(const std::vector<const IrNode*>& root
   auto impl = std::make_unique<Impl>();
   JitPlan& plan = impl->plan;
   plan.roots = roots;
+  impl->firstTier = options.firstTier;
   Planner planner(plan);
   for (const IrNode* r : roots) {
     std::string why = planner.check(r);
@@ -1094,8 +1099,9 @@ std::unique_ptr<JitPack> JitPack::compile(const std::vector<const IrNode*>& root
   Objects objects;
   std::string key, path;
   if (!options.cacheDir.empty()) {
-    std::string text = fmt::format("herald 0.1.0 abi {} llvm {} {} {}\n{}", kJitAbiVersion, LLVM_VERSION_STRING,
-                                   llvm::sys::getProcessTriple(), llvm::sys::getHostCPUName().str(), serialize(roots));
+    std::string text = fmt::format("herald 0.1.0 abi {} llvm {} {} {} tier {}\n{}", kJitAbiVersion, LLVM_VERSION_STRING,
+                                   llvm::sys::getProcessTriple(), llvm::sys::getHostCPUName().str(),
+                                   options.firstTier ? 1 : 2, serialize(roots));
     key = fmt::format("{:016x}{:016x}", fnv1a(text), fnv1a(text, 0x84222325cbf29ce4ull));
     path = (std::filesystem::path(options.cacheDir) / (key + ".hjo")).string();
     impl->cached = readCache(path, key, objects);
@@ -1107,7 +1113,7 @@ std::unique_ptr<JitPack> JitPack::compile(const std::vector<const IrNode*>& root
     impl->cached = linked;
   }
   if (!linked) {
-    if (!emitObjects(planner, plan, objects, error)) return nullptr;
+    if (!emitObjects(planner, plan, options.firstTier, objects, error)) return nullptr;
     if (!path.empty()) writeCache(options.cacheDir, path, key, objects);
     if (!link(*impl, objects, error)) return nullptr;
   }

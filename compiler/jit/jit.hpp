@@ -27,10 +27,16 @@
 
 namespace herald {
 
+/// Packs of more expressions than this are big: O2 would take seconds, so they get a shorter
+/// pipeline, and JitTier gives them a quickly compiled first tier.
+inline constexpr size_t kJitBigPack = 256;
+
 struct JitOptions {
   /// A directory for compiled object code ("" : no cache). Entries are keyed by a hash of the
   /// expressions' IR, the Herald version and the host CPU; stale or corrupt ones are rebuilt.
   std::string cacheDir;
+  /// Compile fast rather than well: little optimisation, fast instruction selection.
+  bool firstTier = false;
 };
 
 /// One compiled pack: native code for a list of expressions (the roots given to compile()).
@@ -50,6 +56,8 @@ class JitPack {
   /// Wall time of compile() in seconds, and whether the object code came from the cache.
   double compileSeconds() const;
   bool fromCache() const;
+  /// Whether this is the quickly compiled first tier of a big pack (JitOptions::firstTier).
+  bool firstTier() const;
 
   struct Impl;
   const Impl& impl() const { return *impl_; }
@@ -102,7 +110,9 @@ class JitTier {
 
   Mode mode() const { return mode_; }
   /// The compiled pack or null: never in Interp mode; in Jit mode it waits for compilation;
-  /// in Auto mode only once compilation has finished (callers interpret until then).
+  /// in Auto mode only once compilation has finished (callers interpret until then). A big pack
+  /// compiles twice, quickly then well: get() gives the better code once it is there, so callers
+  /// bind again when the pointer changes (both stay valid while the tier lives).
   const JitPack* get();
   /// Waits for compilation; null in Interp mode or when compilation failed.
   const JitPack* wait();
@@ -117,9 +127,9 @@ class JitTier {
  private:
   Mode mode_;
   std::vector<const IrNode*> roots_;
-  std::unique_ptr<JitPack> pack_;
+  std::unique_ptr<JitPack> first_, pack_;  // first tier (big packs only), then the optimised code
   std::string error_;
-  std::atomic<bool> done_{false};
+  std::atomic<bool> firstDone_{false}, done_{false};
   std::thread worker_;
 };
 

@@ -113,6 +113,7 @@ struct JitPack::Impl {
   std::vector<JitRowFn> rows;        // by root; null when it falls back or is bool (its kernel serves)
   double seconds = 0;
   bool cached = false;
+  bool firstTier = false;
 };
 
 }  // namespace herald

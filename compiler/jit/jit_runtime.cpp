@@ -47,6 +47,7 @@ bool JitPack::compiled(size_t i) const { return impl_->rows[i] || impl_->kernels
 const std::string& JitPack::fallbackReason(size_t i) const { return impl_->plan.fallback[i]; }
 double JitPack::compileSeconds() const { return impl_->seconds; }
 bool JitPack::fromCache() const { return impl_->cached; }
+bool JitPack::firstTier() const { return impl_->firstTier; }
 
 struct JitBinding::Impl {
   const JitPack::Impl& pack;

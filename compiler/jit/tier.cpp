@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "compiler/jit/jit.hpp"
 
 namespace herald {
@@ -22,8 +24,14 @@ JitTier::JitTier(Mode mode, std::vector<const IrNode*> roots, JitOptions options
   }
   worker_ = std::thread([this, options = std::move(options)] {
     std::string error;
+    if (roots_.size() > kJitBigPack) {
+      JitOptions quick = options;
+      quick.firstTier = true;
+      first_ = JitPack::compile(roots_, quick, error);
+      firstDone_.store(first_ != nullptr, std::memory_order_release);
+    }
     pack_ = JitPack::compile(roots_, options, error);
-    if (!pack_) error_ = error.empty() ? "the JIT failed" : error;
+    if (!pack_ && !first_) error_ = error.empty() ? "the JIT failed" : error;
     done_.store(true, std::memory_order_release);
   });
 }
@@ -34,13 +42,18 @@ JitTier::~JitTier() {
 
 const JitPack* JitTier::wait() {
   if (worker_.joinable()) worker_.join();
-  return pack_.get();
+  return pack_ ? pack_.get() : first_.get();
 }
 
 const JitPack* JitTier::get() {
-  if (mode_ == Mode::Jit) return wait();
-  if (mode_ == Mode::Interp || !done_.load(std::memory_order_acquire)) return nullptr;
-  return wait();
+  if (mode_ == Mode::Interp) return nullptr;
+  if (done_.load(std::memory_order_acquire)) return wait();
+  if (firstDone_.load(std::memory_order_acquire)) return first_.get();
+  if (mode_ == Mode::Auto) return nullptr;
+  if (roots_.size() > kJitBigPack)  // Jit mode: the first tier is enough to start with
+    while (!firstDone_.load(std::memory_order_acquire) && !done_.load(std::memory_order_acquire))
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return firstDone_.load(std::memory_order_acquire) && !done_.load(std::memory_order_acquire) ? first_.get() : wait();
 }
 
 size_t JitTier::indexOf(const IrNode* root) const {

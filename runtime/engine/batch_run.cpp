@@ -457,10 +457,13 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
   };
   // Native code once the JIT has it (tiering: blocks are interpreted until then).
   std::unique_ptr<JitBinding> jit;
-  auto native = [&]() -> JitBinding* {
-    if (!jit && request.jit)
-      if (const JitPack* compiled = request.jit->get())
-        jit = std::make_unique<JitBinding>(*compiled, input, request.at, pack.zone());
+  const JitPack* bound = nullptr;
+  auto native = [&]() -> JitBinding* {  // (bound again when the JIT has better code)
+    const JitPack* compiled = request.jit ? request.jit->get() : nullptr;
+    if (compiled && compiled != bound) {
+      jit = std::make_unique<JitBinding>(*compiled, input, request.at, pack.zone());
+      bound = compiled;
+    }
     return jit.get();
   };
   size_t campaignIndex = 0;

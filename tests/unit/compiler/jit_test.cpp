@@ -198,3 +198,26 @@ TEST_CASE("text made at run time compares equal to the same text from a column o
   CHECK(f.values(*pack, 2) == "c1=false c2=false c3=true ");  // "ÉMILE" is made twice, the same id
   CHECK(f.values(*pack, 3) == "c1=true c2=true c3=true ");
 }
+
+TEST_CASE("a big pack runs first-tier code at once and optimised code when it is ready", "[jit]") {
+  Fixture f;
+  std::vector<std::string> texts;
+  for (size_t k = 0; k <= kJitBigPack; ++k) texts.push_back(fmt::format("(age ?? 5) > {} and \"vip\" in tags", k % 40));
+  std::vector<const IrNode*> roots;
+  {
+    Lowering lowering(f.c->sema(), f.zone, f.program);
+    for (const std::string& t : texts) roots.push_back(lowering.lower(*f.c->checkExpression("<test>", t)));
+  }
+  JitTier tier(JitTier::Mode::Jit, roots, JitOptions{});
+  const JitPack* first = tier.get();
+  REQUIRE(first != nullptr);
+  const JitPack* best = tier.wait();
+  REQUIRE(best != nullptr);
+  CHECK_FALSE(best->firstTier());
+  CHECK(tier.get() == best);
+  for (const JitPack* pack : {first, best}) {
+    CHECK(f.values(*pack, 0) == "c1=true c2=false c3=false ");   // 30 > 0; c2 holds no vip; 0 > 0 fails
+    CHECK(f.values(*pack, 7) == "c1=true c2=false c3=false ");
+    CHECK(f.values(*pack, 35) == "c1=false c2=false c3=false ");  // 30 > 35 fails
+  }
+}
