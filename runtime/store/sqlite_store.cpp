@@ -228,6 +228,11 @@ class Use {
     auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
     return p ? std::string(p, size_t(sqlite3_column_bytes(s_, i))) : std::string();
   }
+  /// The text of column i, valid until the next step.
+  std::string_view view(int i) const {
+    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
+    return p ? std::string_view(p, size_t(sqlite3_column_bytes(s_, i))) : std::string_view();
+  }
   std::optional<std::string> optText(int i) const {
     if (isNull(i)) return std::nullopt;
     return text(i);
@@ -309,6 +314,8 @@ class SqliteStore final : public Store {
 
   std::optional<RunRecord> findBatchRun(const std::string& activity, int64_t at, StoreError& err) override;
   std::vector<SentContact> sentContacts(int64_t from, int64_t to, StoreError& err) override;
+  void forEachSentContact(int64_t from, int64_t to, const std::function<void(const SentContactView&)>& each,
+                          StoreError& err) override;
   std::vector<std::pair<std::string, double>> spentByCampaign(StoreError& err) override;
   std::vector<ContactEntry> dueEntries(int64_t by, StoreError& err) override;
   std::vector<ContactEntry> runEntries(int64_t run, StoreError& err) override;
@@ -606,6 +613,21 @@ std::vector<SentContact> SqliteStore::sentContacts(int64_t from, int64_t to, Sto
   }
   if (rc != SQLITE_DONE) fail(rc, "reading sent contacts", err);
   return out;
+}
+
+void SqliteStore::forEachSentContact(int64_t from, int64_t to,
+                                     const std::function<void(const SentContactView&)>& each, StoreError& err) {
+  Use q = use(kSent, err);
+  if (!q) return;
+  q.bind(1, from);
+  q.bind(2, to);
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    SentContactView c{q.view(0), q.view(1), q.view(2), std::nullopt, q.int64(4), q.real(5)};
+    if (!q.isNull(3)) c.offer = q.view(3);
+    each(c);
+  }
+  if (rc != SQLITE_DONE) fail(rc, "reading sent contacts", err);
 }
 
 std::vector<std::pair<std::string, double>> SqliteStore::spentByCampaign(StoreError& err) {

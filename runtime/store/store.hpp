@@ -5,9 +5,11 @@
 // The tables are documented in docs/store.md and meant to be queried by users.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace herald {
@@ -53,6 +55,14 @@ struct SentContact {
   double cost = 0;
 };
 
+/// A `sent` contact as read, its text borrowed from the store: valid only while it is handed over.
+struct SentContactView {
+  std::string_view customer, campaign, channel;
+  std::optional<std::string_view> offer;
+  int64_t at = 0;
+  double cost = 0;
+};
+
 /// An error of the store with its kind: busy (locked by another writer), refused (a newer
 /// schema), or I/O. Carries a message for the user.
 struct StoreError {
@@ -77,6 +87,13 @@ class Store {
   virtual std::optional<RunRecord> findBatchRun(const std::string& activity, int64_t at, StoreError& err) = 0;
   /// Every `sent` contact with `at` in (from, to].
   virtual std::vector<SentContact> sentContacts(int64_t from, int64_t to, StoreError& err) = 0;
+  /// The same contacts handed to `each` one at a time, in order of `at`, without copying them:
+  /// a run reads millions and keeps only a few numbers of each.
+  virtual void forEachSentContact(int64_t from, int64_t to, const std::function<void(const SentContactView&)>& each,
+                                  StoreError& err) {
+    for (const SentContact& s : sentContacts(from, to, err))
+      each(SentContactView{s.customer, s.campaign, s.channel, s.offer, s.at, s.cost});
+  }
   /// Total cost of `sent` contacts per campaign over all runs (as added by addSpent).
   virtual std::vector<std::pair<std::string, double>> spentByCampaign(StoreError& err) = 0;
   /// Deferred entries due by `by` (status "deferred", at <= by), in order of due instant, then
