@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fmt/format.h>
 #include <numeric>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -179,7 +180,11 @@ class Arbiter {
     if (c.limit && run.sentByCampaign[index(c)] >= *c.limit) return {"suppressed", &kLimit, t, 0};
     double cost = c.channel->cost;
     if (c.budget && spent(c) + cost > *c.budget + 1e-9) return {"suppressed", &kBudget, t, 0};
-    if (auto due = quietUntil(*c.channel, t)) return {"deferred", &kQuietHours, *due, 0};
+    if (t != cs.quietAt) {  // the same for every pair of a run: the time zone is asked once per campaign
+      cs.quietAt = t;
+      cs.quietDue = quietUntil(*c.channel, t);
+    }
+    if (cs.quietDue) return {"deferred", &kQuietHours, *cs.quietDue, 0};
     if (c.control > 0 && static_cast<int64_t>(stableBucket(c.name, id(customer), 10000)) < std::llround(c.control * 10000))
       return {"control", nullptr, t, 0};
     return {"sent", nullptr, t, cost};
@@ -214,6 +219,8 @@ class Arbiter {
   struct CampaignState {
     uint32_t name, channel, offer;
     std::vector<RuleInfo> rules;
+    mutable int64_t quietAt = INT64_MIN;  // the last instant asked about quiet hours, and the answer
+    mutable std::optional<int64_t> quietDue;
   };
 
   static constexpr uint32_t kAllChannels = Names::kNone - 1;  // a dnd entry for every channel
@@ -630,13 +637,11 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
     if (!err) store.updateContact(e, err);
   for (ContactEntry& e : entries) e.run = runId;
   if (!err) addSpent(store, decidedDue, err);
-  if (!err) addSpent(store, entries, err);  // before the entries are moved into the store below
+  if (!err) addSpent(store, entries, err);
   constexpr size_t kChunk = 1 << 16;
   for (size_t i = 0; i < entries.size() && !err; i += kChunk) {
     progress("writing", i, entries.size());
-    std::vector<ContactEntry> chunk(std::make_move_iterator(entries.begin() + i),
-                                    std::make_move_iterator(entries.begin() + std::min(entries.size(), i + kChunk)));
-    store.addContacts(chunk, err);
+    store.addContacts(std::span(entries).subspan(i, std::min(kChunk, entries.size() - i)), err);
   }
   if (err) {
     store.rollback();

@@ -341,7 +341,7 @@ class SqliteStore final : public Store {
   int64_t addRun(const RunRecord& run, StoreError& err) override;
   void addContact(const ContactEntry& entry, StoreError& err) override;
   void addSpent(const std::string& campaign, double cost, StoreError& err) override;
-  void addContacts(const std::vector<ContactEntry>& entries, StoreError& err) override;
+  void addContacts(std::span<const ContactEntry> entries, StoreError& err) override;
   void updateContact(const ContactEntry& entry, StoreError& err) override;
   void addListMember(const ListMember& m, StoreError& err) override;
   void removeListMember(const ListMember& m, StoreError& err) override;
@@ -742,7 +742,7 @@ void SqliteStore::addContact(const ContactEntry& e, StoreError& err) {
   run(q, "recording a contact", err);
 }
 
-void SqliteStore::addContacts(const std::vector<ContactEntry>& entries, StoreError& err) {
+void SqliteStore::addContacts(std::span<const ContactEntry> entries, StoreError& err) {
   size_t i = 0;
   for (; i + kBlockRows <= entries.size() && !err; i += kBlockRows) {
     Use q = use(kInsertContactBlock, err);

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -115,7 +116,7 @@ class Store {
   virtual int64_t addRun(const RunRecord& run, StoreError& err) = 0;
   virtual void addContact(const ContactEntry& entry, StoreError& err) = 0;
   /// Records many entries (faster than one by one).
-  virtual void addContacts(const std::vector<ContactEntry>& entries, StoreError& err) {
+  virtual void addContacts(std::span<const ContactEntry> entries, StoreError& err) {
     for (const ContactEntry& e : entries) {
       if (err) return;
       addContact(e, err);
