@@ -145,8 +145,8 @@ class Arbiter {
 
   bool load(Store& store, int64_t from, int64_t to, StoreError& err) {
     store.forEachSentContact(from, to, [&](const SentContactView& s) {
-      historyOf(key(s.customer))
-          .push_back(Sent{s.at, names_.id(s.campaign), names_.id(s.channel), s.offer ? names_.id(*s.offer) : Names::kNone});
+      uint32_t offer = s.offer ? names_.id(*s.offer) : Names::kNone;
+      historyOf(key(s.customer)).push_back(Sent{s.at, names_.id(s.campaign), names_.id(s.channel), offer});
     }, err);
     if (err) return false;
     for (ListMember& m : store.listMembers("", err)) {
@@ -185,7 +185,8 @@ class Arbiter {
       cs.quietDue = quietUntil(*c.channel, t);
     }
     if (cs.quietDue) return {"deferred", &kQuietHours, *cs.quietDue, 0};
-    if (c.control > 0 && static_cast<int64_t>(stableBucket(c.name, id(customer), 10000)) < std::llround(c.control * 10000))
+    if (c.control > 0 &&
+        static_cast<int64_t>(stableBucket(c.name, id(customer), 10000)) < std::llround(c.control * 10000))
       return {"control", nullptr, t, 0};
     return {"sent", nullptr, t, cost};
   }
@@ -322,7 +323,8 @@ int64_t decideDue(const CompiledPack& pack, const CustomerTable* customers, Stor
       for (const ContactEntry& x : store.runEntries(e.run, err)) {
         if (x.status == "sent")
           if (const CampaignInfo* xc = pack.findCampaign(x.campaign)) ++run.sentByCampaign[arbiter.index(*xc)];
-        if (x.status == "sent" || x.status == "control" || x.status == "deferred") ++run.perCustomer[arbiter.key(x.customer)];
+        if (x.status == "sent" || x.status == "control" || x.status == "deferred")
+          ++run.perCustomer[arbiter.key(x.customer)];
       }
       if (err) return 0;
     }
