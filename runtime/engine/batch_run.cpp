@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
-#include <set>
+#include <numeric>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -57,126 +59,200 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-/// A policy clause with its constants folded, ready to count contacts.
-struct RuleInfo {
-  const PolicyRule* rule;
-  int64_t limit = 0;   // max N
-  int64_t window = 0;  // seconds
-  std::string reason;  // "policy standard: max 3 contacts per 90d"
+/// Small dense ids for names (campaigns, channels, offers), so history entries hold numbers.
+class Names {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+  uint32_t id(std::string_view name) {
+    if (auto it = ids_.find(name); it != ids_.end()) return it->second;
+    return ids_.emplace(std::string(name), static_cast<uint32_t>(ids_.size())).first->second;
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, uint32_t, Hash, std::equal_to<>> ids_;
 };
 
 /// Counts of one run that checks 3 (per_customer) and 5 (limit) read.
 struct RunState {
   int64_t perCustomerLimit = 1;
-  std::unordered_map<std::string, int64_t> perCustomer;  // sent + control + deferred entries
-  std::unordered_map<std::string, int64_t> sentByCampaign;
+  std::unordered_map<size_t, int64_t> perCustomer;  // by customer key: sent + control + deferred entries
+  std::vector<int64_t> sentByCampaign;              // by campaign index in the pack
 };
 
 struct Decision {
-  std::string status;
-  std::optional<std::string> reason;
+  const char* status;
+  const std::string* reason;  // null: none; else one of the arbiter's reasons, which outlive it
   int64_t at = 0;  // deferred: when it is due
   double cost = 0;
+  bool is(const char* s) const { return std::strcmp(status, s) == 0; }
 };
 
-/// The state every decision reads: history of sent contacts, lists, spent budgets.
+/// A sent contact as policies count it: names by their ids in the arbiter's Names.
+struct Sent {
+  int64_t at;
+  uint32_t campaign, channel, offer;  // offer: Names::kNone when none
+};
+
+/// The state every decision reads: history of sent contacts, lists, spent budgets. Customers are
+/// keyed by their row in the table, and customers not in it (due entries of customers no longer
+/// loaded) by keys after the rows: no decision copies or hashes a customer id.
 class Arbiter {
  public:
-  Arbiter(const CompiledPack& pack) : pack_(pack) {
+  Arbiter(const CompiledPack& pack, const CustomerTable* customers)
+      : pack_(pack), customers_(customers), rows_(customers ? customers->rows() : 0) {
     const Sema& sema = pack.compilation().sema();
     for (const CampaignInfo& c : pack.campaigns()) {
-      std::vector<RuleInfo>& rules = rules_[&c];
+      CampaignState& cs = campaigns_.emplace_back();
+      cs.name = names_.id(c.name);
+      cs.channel = c.channel ? names_.id(c.channel->name) : Names::kNone;
+      cs.offer = c.offer ? names_.id(*c.offer) : Names::kNone;
       for (const PolicyDecl* p : c.policies)
         for (const PolicyRule& r : p->rules) {
-          RuleInfo info{&r, 0, 0, {}};
+          RuleInfo info;
+          info.rule = &r;
           if (r.count) info.limit = foldConstant(sema, *r.count).value.integer;
           if (r.window) info.window = foldConstant(sema, *r.window).value.integer;
-          info.reason = fmt::format("policy {}: {}", p->name.name, r.text);
+          info.reason = r.kind == RuleKind::ExcludeList ? "list " + r.list
+                                                         : fmt::format("policy {}: {}", p->name.name, r.text);
+          if (r.on) info.channel = names_.id(r.on->name);
+          info.sameCampaign = r.same && r.same->name == "campaign";
+          info.sameOffer = r.same && r.same->name == "offer";
           maxWindow_ = std::max(maxWindow_, info.window);
-          rules.push_back(std::move(info));
+          cs.rules.push_back(std::move(info));
         }
     }
+    spent_.assign(campaigns_.size(), 0.0);
+    history_.resize(rows_);
   }
 
   int64_t maxWindow() const { return maxWindow_; }
+  size_t campaignCount() const { return campaigns_.size(); }
+  size_t index(const CampaignInfo& c) const { return static_cast<size_t>(&c - pack_.campaigns().data()); }
+
+  /// The key of a customer id: its row, or a key after the rows for an id not in the table.
+  size_t key(std::string_view id) {
+    if (customers_)
+      if (int64_t r = customers_->findRow(id); r >= 0) return static_cast<size_t>(r);
+    auto [it, fresh] = others_.try_emplace(std::string(id), rows_ + others_.size());
+    if (fresh) otherIds_.push_back(&it->first);
+    return it->second;
+  }
+  /// The customer id of a key.
+  std::string_view id(size_t key) const { return key < rows_ ? customers_->id(key) : *otherIds_[key - rows_]; }
 
   bool load(Store& store, int64_t from, int64_t to, StoreError& err) {
-    for (SentContact& s : store.sentContacts(from, to, err)) history_[s.customer].push_back(std::move(s));
+    store.forEachSentContact(from, to, [&](const SentContactView& s) {
+      uint32_t offer = s.offer ? names_.id(*s.offer) : Names::kNone;
+      historyOf(key(s.customer)).push_back(Sent{s.at, names_.id(s.campaign), names_.id(s.channel), offer});
+    }, err);
     if (err) return false;
     for (ListMember& m : store.listMembers("", err)) {
-      if (m.list == "dnd") dnd_[m.customer].insert(m.channel);
-      else lists_[m.list].insert(m.customer);
+      if (m.list == "dnd") dnd_[key(m.customer)].push_back(m.channel.empty() ? kAllChannels : names_.id(m.channel));
+      else lists_[m.list].insert(key(m.customer));
     }
     if (err) return false;
-    for (auto& [campaign, cost] : store.spentByCampaign(err)) spent_[campaign] = cost;
+    for (CampaignState& cs : campaigns_)
+      for (RuleInfo& r : cs.rules)
+        if (r.rule->kind == RuleKind::ExcludeList)
+          if (auto l = lists_.find(r.rule->list); l != lists_.end()) r.members = &l->second;
+    for (auto& [campaign, cost] : store.spentByCampaign(err))
+      if (const CampaignInfo* c = pack_.findCampaign(campaign)) spent_[index(*c)] = cost;
     return !err;
   }
 
-  double spent(const std::string& campaign) const {
-    auto it = spent_.find(campaign);
-    return it == spent_.end() ? 0.0 : it->second;
-  }
+  double spent(const CampaignInfo& c) const { return spent_[index(c)]; }
 
   /// Checks 1 to 9 of LANGUAGE.md section 6 for one pair as of instant t.
-  Decision decide(const CampaignInfo& c, const std::string& customer, int64_t t, const RunState& run,
-                  bool selfInRun) const {
-    const std::string& channel = c.channel->name;
-    if (auto d = dnd_.find(customer); d != dnd_.end() && (d->second.count("") || d->second.count(channel)))
-      return {"suppressed", "dnd", t, 0};
-    for (const RuleInfo& r : rules_.at(&c))
-      if (r.rule->kind == RuleKind::ExcludeList)
-        if (auto l = lists_.find(r.rule->list); l != lists_.end() && l->second.count(customer))
-          return {"suppressed", "list " + r.rule->list, t, 0};
+  Decision decide(const CampaignInfo& c, size_t customer, int64_t t, const RunState& run, bool selfInRun) const {
+    const CampaignState& cs = campaigns_[index(c)];
+    if (auto d = dnd_.find(customer); d != dnd_.end())
+      for (uint32_t channel : d->second)
+        if (channel == kAllChannels || channel == cs.channel) return {"suppressed", &kDnd, t, 0};
+    for (const RuleInfo& r : cs.rules)
+      if (r.members && r.members->count(customer)) return {"suppressed", &r.reason, t, 0};
     auto pc = run.perCustomer.find(customer);
     int64_t taken = (pc == run.perCustomer.end() ? 0 : pc->second) - (selfInRun ? 1 : 0);
-    if (taken >= run.perCustomerLimit) return {"suppressed", "per_customer", t, 0};
-    if (auto refusal = policyRefusal(c, customer, t)) return {"suppressed", *refusal, t, 0};
-    auto sent = run.sentByCampaign.find(c.name);
-    if (c.limit && (sent == run.sentByCampaign.end() ? 0 : sent->second) >= *c.limit)
-      return {"suppressed", "limit", t, 0};
+    if (taken >= run.perCustomerLimit) return {"suppressed", &kPerCustomer, t, 0};
+    if (const std::string* refusal = policyRefusal(cs, customer, t)) return {"suppressed", refusal, t, 0};
+    if (c.limit && run.sentByCampaign[index(c)] >= *c.limit) return {"suppressed", &kLimit, t, 0};
     double cost = c.channel->cost;
-    if (c.budget && spent(c.name) + cost > *c.budget + 1e-9) return {"suppressed", "budget", t, 0};
-    if (auto due = quietUntil(*c.channel, t)) return {"deferred", "quiet hours", *due, 0};
-    if (c.control > 0 && static_cast<int64_t>(stableBucket(c.name, customer, 10000)) < std::llround(c.control * 10000))
-      return {"control", std::nullopt, t, 0};
-    return {"sent", std::nullopt, t, cost};
+    if (c.budget && spent(c) + cost > *c.budget + 1e-9) return {"suppressed", &kBudget, t, 0};
+    if (t != cs.quietAt) {  // the same for every pair of a run: the time zone is asked once per campaign
+      cs.quietAt = t;
+      cs.quietDue = quietUntil(*c.channel, t);
+    }
+    if (cs.quietDue) return {"deferred", &kQuietHours, *cs.quietDue, 0};
+    if (c.control > 0 &&
+        static_cast<int64_t>(stableBucket(c.name, id(customer), 10000)) < std::llround(c.control * 10000))
+      return {"control", nullptr, t, 0};
+    return {"sent", nullptr, t, cost};
   }
 
   /// Applies a decision to the counts: later decisions in the run see it.
-  void record(const CampaignInfo& c, const std::string& customer, const Decision& d, RunState& run, bool selfInRun) {
-    if (d.status == "sent") {
-      history_[customer].push_back(SentContact{customer, c.name, c.channel->name, c.offer, d.at, d.cost});
-      ++run.sentByCampaign[c.name];
-      spent_[c.name] += d.cost;
+  void record(const CampaignInfo& c, size_t customer, const Decision& d, RunState& run, bool selfInRun) {
+    bool sent = d.is("sent");
+    if (sent) {
+      const CampaignState& cs = campaigns_[index(c)];
+      historyOf(customer).push_back(Sent{d.at, cs.name, cs.channel, cs.offer});
+      ++run.sentByCampaign[index(c)];
+      spent_[index(c)] += d.cost;
     }
-    bool takesSlot = d.status == "sent" || d.status == "control" || d.status == "deferred";
+    bool takesSlot = sent || d.is("control") || d.is("deferred");
     if (takesSlot && !selfInRun) ++run.perCustomer[customer];
     if (!takesSlot && selfInRun) --run.perCustomer[customer];  // a deferred entry that ends suppressed frees it
   }
 
  private:
-  std::optional<std::string> policyRefusal(const CampaignInfo& c, const std::string& customer, int64_t t) const {
-    auto h = history_.find(customer);
-    static const std::vector<SentContact> kNone;
-    const std::vector<SentContact>& contacts = h == history_.end() ? kNone : h->second;
-    for (const RuleInfo& r : rules_.at(&c)) {
+  /// A policy clause with its constants folded, ready to count contacts.
+  struct RuleInfo {
+    const PolicyRule* rule = nullptr;
+    int64_t limit = 0;                                    // max N
+    int64_t window = 0;                                   // seconds
+    std::string reason;                                   // "policy standard: max 3 contacts per 90d", "list x"
+    uint32_t channel = Names::kNone;                      // `on CHANNEL`
+    bool sameCampaign = false, sameOffer = false;         // `for same campaign` / `for same offer`
+    const std::unordered_set<size_t>* members = nullptr;  // exclude list: its members, when it has any
+  };
+  /// A campaign's names as ids and its policy clauses in order.
+  struct CampaignState {
+    uint32_t name, channel, offer;
+    std::vector<RuleInfo> rules;
+    mutable int64_t quietAt = INT64_MIN;  // the last instant asked about quiet hours, and the answer
+    mutable std::optional<int64_t> quietDue;
+  };
+
+  static constexpr uint32_t kAllChannels = Names::kNone - 1;  // a dnd entry for every channel
+  static inline const std::string kDnd = "dnd", kPerCustomer = "per_customer", kLimit = "limit", kBudget = "budget",
+                                  kQuietHours = "quiet hours";
+
+  std::vector<Sent>& historyOf(size_t customer) {
+    if (customer >= history_.size()) history_.resize(customer + 1);
+    return history_[customer];
+  }
+
+  const std::string* policyRefusal(const CampaignState& cs, size_t customer, int64_t t) const {
+    static const std::vector<Sent> kNone;
+    const std::vector<Sent>& contacts = customer < history_.size() ? history_[customer] : kNone;
+    for (const RuleInfo& r : cs.rules) {
       const PolicyRule& rule = *r.rule;
       if (rule.kind == RuleKind::ExcludeList) continue;
-      if (rule.on && rule.on->name != c.channel->name) continue;
-      bool sameCampaign = rule.same && rule.same->name == "campaign";
-      bool sameOffer = rule.same && rule.same->name == "offer";
-      if (sameOffer && !c.offer) continue;
+      if (rule.on && r.channel != cs.channel) continue;
+      if (r.sameOffer && cs.offer == Names::kNone) continue;
       int64_t count = 0;
-      for (const SentContact& s : contacts) {
+      for (const Sent& s : contacts) {
         if (s.at <= t - r.window || s.at > t) continue;
-        if (rule.on && s.channel != rule.on->name) continue;
-        if (sameCampaign && s.campaign != c.name) continue;
-        if (sameOffer && s.offer != c.offer) continue;
+        if (rule.on && s.channel != r.channel) continue;
+        if (r.sameCampaign && s.campaign != cs.name) continue;
+        if (r.sameOffer && s.offer != cs.offer) continue;
         ++count;
       }
-      if (rule.kind == RuleKind::MaxContacts ? count >= r.limit : count >= 1) return r.reason;
+      if (rule.kind == RuleKind::MaxContacts ? count >= r.limit : count >= 1) return &r.reason;
     }
-    return std::nullopt;
+    return nullptr;
   }
 
   /// The end of the channel's quiet window when t is inside it.
@@ -199,29 +275,29 @@ class Arbiter {
   }
 
   const CompiledPack& pack_;
-  std::unordered_map<const CampaignInfo*, std::vector<RuleInfo>> rules_;
+  const CustomerTable* customers_;
+  size_t rows_;
+  std::unordered_map<std::string, size_t> others_;  // ids not in the table, keyed from rows_ up
+  std::vector<const std::string*> otherIds_;        // by key - rows_
+  Names names_;
+  std::vector<CampaignState> campaigns_;  // by index in the pack
   int64_t maxWindow_ = 0;
-  std::unordered_map<std::string, std::vector<SentContact>> history_;
-  std::unordered_map<std::string, std::set<std::string>> dnd_;
-  std::unordered_map<std::string, std::unordered_set<std::string>> lists_;
-  std::unordered_map<std::string, double> spent_;
+  std::vector<std::vector<Sent>> history_;  // by customer key
+  std::unordered_map<size_t, std::vector<uint32_t>> dnd_;  // by customer key: channel ids, kAllChannels
+  std::unordered_map<std::string, std::unordered_set<size_t>> lists_;  // by list name: customer keys
+  std::vector<double> spent_;  // by campaign index
 };
 
-/// Renders a campaign's message for a customer (its row in `rows`, or none: every field unknown).
-std::string renderMessage(const CampaignInfo& c, const CompiledPack& pack, const CustomerTable* customers,
-                          TableRow* rows, const std::string& customer, int64_t at) {
+/// Renders a campaign's message for a customer: its row in `rows`.
+std::string renderMessage(const CampaignInfo& c, const CompiledPack& pack, TableRow& rows, size_t row,
+                          std::string_view customer, int64_t at) {
   Interpreter interp;
   EvalContext ctx;
   ctx.now = at;
   ctx.zone = &pack.zone();
   ctx.customerId = customer;
-  if (customers && rows) {
-    int64_t r = customers->findRow(customer);
-    if (r >= 0) {
-      rows->setRow(static_cast<size_t>(r));
-      ctx.customer = rows;
-    }
-  }
+  rows.setRow(row);
+  ctx.customer = &rows;
   std::string out;
   for (const MessagePart& part : c.message)
     out += part.expr ? renderValue(interp.eval(part.expr, ctx), pack.zone()) : part.text;
@@ -244,24 +320,27 @@ int64_t decideDue(const CompiledPack& pack, const CustomerTable* customers, Stor
     if (fresh) {
       const ActivityInfo* a = pack.findActivity(e.activity);
       run.perCustomerLimit = a ? a->perCustomer : 1;
+      run.sentByCampaign.assign(arbiter.campaignCount(), 0);
       for (const ContactEntry& x : store.runEntries(e.run, err)) {
-        if (x.status == "sent") ++run.sentByCampaign[x.campaign];
-        if (x.status == "sent" || x.status == "control" || x.status == "deferred") ++run.perCustomer[x.customer];
+        if (x.status == "sent")
+          if (const CampaignInfo* xc = pack.findCampaign(x.campaign)) ++run.sentByCampaign[arbiter.index(*xc)];
+        if (x.status == "sent" || x.status == "control" || x.status == "deferred")
+          ++run.perCustomer[arbiter.key(x.customer)];
       }
       if (err) return 0;
     }
-    Decision d = arbiter.decide(*c, e.customer, e.at, run, true);
-    arbiter.record(*c, e.customer, d, run, true);
+    size_t customer = arbiter.key(e.customer);
+    Decision d = arbiter.decide(*c, customer, e.at, run, true);
+    arbiter.record(*c, customer, d, run, true);
     e.status = d.status;
-    e.reason = d.reason;
+    e.reason = d.reason ? std::optional<std::string>(*d.reason) : std::nullopt;
     e.cost = d.cost;
-    if (d.status == "deferred") {  // deferred again (cannot happen at the end of a quiet window, but be exact)
+    if (d.is("deferred")) {  // deferred again (cannot happen at the end of a quiet window, but be exact)
       e.at = d.at;
     }
-    bool known = customers && customers->findRow(e.customer) >= 0;
-    if (d.status == "sent" && c->hasMessage && known)
-      e.message = renderMessage(*c, pack, customers, rows ? &*rows : nullptr, e.customer, e.at);
-    else if (d.status != "sent" && d.status != "deferred") e.message.reset();
+    bool known = customers && customer < customers->rows();
+    if (d.is("sent") && c->hasMessage && known) e.message = renderMessage(*c, pack, *rows, customer, e.customer, e.at);
+    else if (!d.is("sent") && !d.is("deferred")) e.message.reset();
     decided.push_back(std::move(e));
   }
   return static_cast<int64_t>(decided.size());
@@ -320,15 +399,34 @@ int64_t historyWindow(const IrNode* n, std::unordered_set<const IrNode*>& seen) 
   return std::max(w, historyWindow(n->where, seen));
 }
 
-/// The sent contacts of every customer with `at` in (at - window, at], as aggregates read them.
-std::unordered_map<std::string, CustomerHistory> contactHistories(Store& store, int64_t at, int64_t window,
-                                                                   StoreError& err) {
-  std::unordered_map<std::string, CustomerHistory> out;
+/// The sent contacts of every customer with `at` in (at - window, at], as aggregates read them,
+/// by row (empty when no expression reads them).
+std::vector<CustomerHistory> contactHistories(Store& store, const CustomerTable& customers, int64_t at, int64_t window,
+                                              StoreError& err) {
+  std::vector<CustomerHistory> out;
   if (window < 0) return out;
+  out.resize(customers.rows());
   int64_t from = window == INT64_MAX ? INT64_MIN : at - window;
-  for (SentContact& s : store.sentContacts(from, at, err))
-    out[s.customer].contacts.push_back(ContactRecord{s.at, s.campaign, s.channel, s.offer.value_or("")});
+  store.forEachSentContact(from, at, [&](const SentContactView& s) {
+    if (int64_t r = customers.findRow(s.customer); r >= 0)
+      out[static_cast<size_t>(r)].contacts.push_back(
+          ContactRecord{s.at, std::string(s.campaign), std::string(s.channel), std::string(s.offer.value_or(""))});
+  }, err);
   return out;
+}
+
+/// Each row's place in the order of customer ids (as bytes), so sorting pairs compares numbers.
+/// Files usually list customers in id order already, which one pass confirms.
+std::vector<uint32_t> idRanks(const CustomerTable& customers) {
+  std::vector<uint32_t> rank(customers.rows());
+  std::iota(rank.begin(), rank.end(), 0u);
+  bool sorted = true;
+  for (size_t r = 1; r < customers.rows() && sorted; ++r) sorted = customers.id(r - 1) < customers.id(r);
+  if (sorted) return rank;
+  std::vector<uint32_t> rows = rank;
+  std::sort(rows.begin(), rows.end(), [&](uint32_t a, uint32_t b) { return customers.id(a) < customers.id(b); });
+  for (size_t i = 0; i < rows.size(); ++i) rank[rows[i]] = static_cast<uint32_t>(i);
+  return rank;
 }
 
 struct Pair {
@@ -351,7 +449,7 @@ void addSpent(Store& store, const std::vector<ContactEntry>& entries, StoreError
 int64_t flushDue(const CompiledPack& pack, const CustomerTable* customers, Store& store, int64_t at, bool dryRun,
                  RunError& error) {
   StoreError err;
-  Arbiter arbiter(pack);
+  Arbiter arbiter(pack, customers);
   int64_t oldest = at;
   for (const ContactEntry& e : store.dueEntries(at, err)) oldest = std::min(oldest, e.at);
   if (!err) arbiter.load(store, oldest - arbiter.maxWindow() - 1, at, err);
@@ -413,7 +511,7 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
 
   // History, lists and budgets, loaded once in bulk.
   auto t0 = std::chrono::steady_clock::now();
-  Arbiter arbiter(pack);
+  Arbiter arbiter(pack, &customers);
   int64_t oldest = request.at;
   std::vector<ContactEntry> dueProbe = store.dueEntries(request.at, err);
   for (const ContactEntry& e : dueProbe) oldest = std::min(oldest, e.at);
@@ -433,12 +531,10 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
   int64_t window = -1;
   for (const CampaignInfo* c : activity->campaigns)
     if (!c->trigger) window = std::max({window, historyWindow(c->audience, seen), historyWindow(c->priority, seen)});
-  std::unordered_map<std::string, CustomerHistory> histories = contactHistories(store, request.at, window, err);
+  std::vector<CustomerHistory> histories = contactHistories(store, customers, request.at, window, err);
   if (err) return storeFailed();
   input.history = [&](size_t r) -> const CustomerHistory* {
-    if (histories.empty()) return nullptr;
-    auto h = histories.find(std::string(customers.id(r)));
-    return h == histories.end() ? nullptr : &h->second;
+    return histories.empty() || histories[r].contacts.empty() ? nullptr : &histories[r];
   };
   std::vector<Pair> pairs;
   TableRow row(customers);
@@ -472,7 +568,7 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
     if (c->trigger) continue;  // event campaigns listen to events, they are not run in batches
     s.campaigns.push_back(emptySummary(*c));
     CampaignSummary& cs = s.campaigns.back();
-    if (c->budget && arbiter.spent(c->name) >= *c->budget - 1e-9) continue;  // budget spent: not run
+    if (c->budget && arbiter.spent(*c) >= *c->budget - 1e-9) continue;  // budget spent: not run
     BatchEvaluator batch(c->audience, input, request.at, pack.zone());
     size_t audience = request.jit ? request.jit->indexOf(c->audience) : SIZE_MAX;
     size_t priority = request.jit && c->priority ? request.jit->indexOf(c->priority) : SIZE_MAX;
@@ -521,22 +617,26 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
 
   // Arbitration: highest priority first; unknown after known; then pack order, then customer id.
   auto t2 = std::chrono::steady_clock::now();
+  std::vector<uint32_t> rank = idRanks(customers);
   std::sort(pairs.begin(), pairs.end(), [&](const Pair& a, const Pair& b) {
     if (a.priority.has_value() != b.priority.has_value()) return a.priority.has_value();
     if (a.priority && *a.priority != *b.priority) return *a.priority > *b.priority;
     if (a.campaign->order != b.campaign->order) return a.campaign->order < b.campaign->order;
-    return customers.id(a.row) < customers.id(b.row);
+    return rank[a.row] < rank[b.row];
   });
   RunState run;
   run.perCustomerLimit = activity->perCustomer;
+  run.sentByCampaign.assign(arbiter.campaignCount(), 0);
+  std::vector<CampaignSummary*> summaryOf(arbiter.campaignCount());  // by campaign index
+  for (CampaignSummary& cs : s.campaigns) summaryOf[arbiter.index(*pack.findCampaign(cs.campaign))] = &cs;
   TableRow messageRow(customers);
   std::vector<ContactEntry> entries;
   entries.reserve(pairs.size());
   for (const Pair& p : pairs) {
     if ((entries.size() & 0xFFFF) == 0) progress("arbitrating", entries.size(), pairs.size());
-    std::string customer(customers.id(p.row));
-    Decision d = arbiter.decide(*p.campaign, customer, request.at, run, false);
-    arbiter.record(*p.campaign, customer, d, run, false);
+    std::string_view customer = customers.id(p.row);
+    Decision d = arbiter.decide(*p.campaign, p.row, request.at, run, false);
+    arbiter.record(*p.campaign, p.row, d, run, false);
     ContactEntry e;
     e.seq = static_cast<int64_t>(entries.size()) + 1;
     e.activity = activity->name;
@@ -545,20 +645,18 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
     e.channel = p.campaign->channel->name;
     e.offer = p.campaign->offer;
     e.status = d.status;
-    e.reason = d.reason;
+    if (d.reason) e.reason = *d.reason;
     e.priority = p.priority;
     e.at = d.at;
-    if (d.status == "deferred") e.deferredFrom = request.at;
+    if (d.is("deferred")) e.deferredFrom = request.at;
     e.cost = d.cost;
-    if ((d.status == "sent" || d.status == "deferred") && p.campaign->hasMessage)
-      e.message = renderMessage(*p.campaign, pack, &customers, &messageRow, customer, d.at);
-    for (CampaignSummary& cs : s.campaigns) {
-      if (cs.campaign != e.campaign) continue;
-      if (d.status == "sent") ++cs.sent, cs.cost += d.cost;
-      else if (d.status == "control") ++cs.control;
-      else if (d.status == "deferred") ++cs.deferred;
-      else cs.suppress(*d.reason);
-    }
+    if ((d.is("sent") || d.is("deferred")) && p.campaign->hasMessage)
+      e.message = renderMessage(*p.campaign, pack, messageRow, p.row, customer, d.at);
+    CampaignSummary& cs = *summaryOf[arbiter.index(*p.campaign)];
+    if (d.is("sent")) ++cs.sent, cs.cost += d.cost;
+    else if (d.is("control")) ++cs.control;
+    else if (d.is("deferred")) ++cs.deferred;
+    else cs.suppress(*d.reason);
     entries.push_back(std::move(e));
   }
   s.arbitrateSeconds = secondsSince(t2);
@@ -576,13 +674,11 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
     if (!err) store.updateContact(e, err);
   for (ContactEntry& e : entries) e.run = runId;
   if (!err) addSpent(store, decidedDue, err);
-  if (!err) addSpent(store, entries, err);  // before the entries are moved into the store below
+  if (!err) addSpent(store, entries, err);
   constexpr size_t kChunk = 1 << 16;
   for (size_t i = 0; i < entries.size() && !err; i += kChunk) {
     progress("writing", i, entries.size());
-    std::vector<ContactEntry> chunk(std::make_move_iterator(entries.begin() + i),
-                                    std::make_move_iterator(entries.begin() + std::min(entries.size(), i + kChunk)));
-    store.addContacts(chunk, err);
+    store.addContacts(std::span(entries).subspan(i, std::min(kChunk, entries.size() - i)), err);
   }
   if (err) {
     store.rollback();

@@ -5,9 +5,12 @@
 // The tables are documented in docs/store.md and meant to be queried by users.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace herald {
@@ -53,6 +56,14 @@ struct SentContact {
   double cost = 0;
 };
 
+/// A `sent` contact as read, its text borrowed from the store: valid only while it is handed over.
+struct SentContactView {
+  std::string_view customer, campaign, channel;
+  std::optional<std::string_view> offer;
+  int64_t at = 0;
+  double cost = 0;
+};
+
 /// An error of the store with its kind: busy (locked by another writer), refused (a newer
 /// schema), or I/O. Carries a message for the user.
 struct StoreError {
@@ -77,6 +88,13 @@ class Store {
   virtual std::optional<RunRecord> findBatchRun(const std::string& activity, int64_t at, StoreError& err) = 0;
   /// Every `sent` contact with `at` in (from, to].
   virtual std::vector<SentContact> sentContacts(int64_t from, int64_t to, StoreError& err) = 0;
+  /// The same contacts handed to `each` one at a time, in order of `at`, without copying them:
+  /// a run reads millions and keeps only a few numbers of each.
+  virtual void forEachSentContact(int64_t from, int64_t to, const std::function<void(const SentContactView&)>& each,
+                                  StoreError& err) {
+    for (const SentContact& s : sentContacts(from, to, err))
+      each(SentContactView{s.customer, s.campaign, s.channel, s.offer, s.at, s.cost});
+  }
   /// Total cost of `sent` contacts per campaign over all runs (as added by addSpent).
   virtual std::vector<std::pair<std::string, double>> spentByCampaign(StoreError& err) = 0;
   /// Deferred entries due by `by` (status "deferred", at <= by), in order of due instant, then
@@ -98,7 +116,7 @@ class Store {
   virtual int64_t addRun(const RunRecord& run, StoreError& err) = 0;
   virtual void addContact(const ContactEntry& entry, StoreError& err) = 0;
   /// Records many entries (faster than one by one).
-  virtual void addContacts(const std::vector<ContactEntry>& entries, StoreError& err) {
+  virtual void addContacts(std::span<const ContactEntry> entries, StoreError& err) {
     for (const ContactEntry& e : entries) {
       if (err) return;
       addContact(e, err);

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "runtime/store/store.hpp"
 
 using namespace herald;
@@ -121,7 +123,7 @@ TEST_CASE("a store is created on first use and reopened", "[store]") {
 
   err = {};
   openStore(path);
-  CHECK(rawQuery(path, "PRAGMA user_version") == "1");
+  CHECK(rawQuery(path, "PRAGMA user_version") == "2");
   CHECK(rawQuery(path, "PRAGMA journal_mode") == "wal");
   CHECK(rawQuery(path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
                        "ORDER BY name)") == "contacts events leads lists orders runs spent");
@@ -187,6 +189,16 @@ TEST_CASE("sentContacts takes sent contacts after from, up to and including to",
   CHECK(!sent[1].offer);
   CHECK(store->sentContacts(kT - 201, kT, err).size() == 3);
   CHECK(store->sentContacts(kT, kT + 1000, err).empty());
+
+  // The same contacts, handed over one at a time.
+  std::vector<std::string> seen;
+  store->forEachSentContact(kT - 200, kT, [&](const SentContactView& v) {
+    seen.push_back(fmt::format("{} {} {} {} {} {}", v.customer, v.campaign, v.channel, v.offer.value_or("-"), v.at,
+                               v.cost));
+  }, err);
+  CHECK(!err);
+  CHECK(seen == std::vector<std::string>{fmt::format("c1 spring_5g sms data_5g {} 0.05", kT - 100),
+                                         fmt::format("c2 spring_5g sms - {} 0.05", kT)});
 
   // What campaigns spent is what runs add (the engine adds each run's sent costs).
   store->begin(err);
@@ -343,6 +355,26 @@ TEST_CASE("a contact must belong to a recorded run", "[store]") {
   store->rollback();
 }
 
+TEST_CASE("a version 1 store is upgraded to version 2 on first write", "[store]") {
+  TempDir dir;
+  std::string path = dir.file("v1.db");
+  record(*openStore(path), kT, {entry(0, 1, "c1", "sent", kT), entry(0, 2, "c2", "suppressed", kT)});
+  // Back to version 1 as an older herald left it: the index of sent contacts on at_s alone.
+  rawExec(path, "DROP INDEX contacts_sent; CREATE INDEX contacts_sent ON contacts (at_s) WHERE status = 'sent';"
+                "PRAGMA user_version = 1;");
+  const std::string index = "SELECT sql FROM sqlite_master WHERE name = 'contacts_sent'";
+  CHECK(rawQuery(path, index).find("customer") == std::string::npos);
+  auto store = openStore(path);
+  CHECK(rawQuery(path, "PRAGMA user_version") == "2");
+  CHECK(rawQuery(path, index).find("(at_s, customer, campaign, channel, offer, cost, status) WHERE status = 'sent'") !=
+        std::string::npos);
+  StoreError err;
+  auto sent = store->sentContacts(kT - 1, kT, err);
+  CHECK(!err);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].customer == "c1");
+}
+
 TEST_CASE("a store from a newer version is refused and left unchanged", "[store]") {
   TempDir dir;
   bool wal = GENERATE(false, true);
@@ -356,7 +388,7 @@ TEST_CASE("a store from a newer version is refused and left unchanged", "[store]
     options.readOnly = readOnly;
     CHECK(!openSqliteStore(path, options, err));
     CHECK(err.kind == StoreError::Kind::NewerVersion);
-    CHECK(err.message.find("schema version 99, newer than this herald understands (1)") != std::string::npos);
+    CHECK(err.message.find("schema version 99, newer than this herald understands (2)") != std::string::npos);
   }
   CHECK(readBytes(path) == before);
   if (!wal) CHECK(!std::filesystem::exists(path + "-wal"));
