@@ -139,7 +139,13 @@ int main(int argc, char** argv) {
 
   RunError runError;
   auto t2 = std::chrono::steady_clock::now();
-  RunSummary s = runActivity(pack, loaded.table, *store, RunRequest{"spring_push", runAt, false}, runError);
+  // As `herald run` does by default: the JIT compiles while history loads (engine auto).
+  JitTier tier(JitTier::Mode::Auto, jitRoots(pack, "spring_push"), JitOptions{});
+  RunRequest request;
+  request.activity = "spring_push";
+  request.at = runAt;
+  request.jit = &tier;
+  RunSummary s = runActivity(pack, loaded.table, *store, request, runError);
   double runSeconds = seconds(t2);
   if (runError) {
     std::fprintf(stderr, "%s\n", runError.message.c_str());
@@ -154,6 +160,8 @@ int main(int argc, char** argv) {
               priorSeconds, written / priorSeconds);
   std::printf("load %.2f s | run %.2f s = history %.2f + evaluate %.2f + arbitrate %.2f + write %.2f\n", loadSeconds,
               runSeconds, s.historySeconds, s.evaluateSeconds, s.arbitrateSeconds, s.writeSeconds);
+  std::printf("audiences: %lld of %lld blocks in native code\n", static_cast<long long>(s.jitBlocks),
+              static_cast<long long>(s.blocks));
   std::printf("recorded %lld decisions (%lld sent): %.0f decisions/s written; load + run %.2f s (goal < 10 s)\n",
               static_cast<long long>(recorded), static_cast<long long>(sent), recorded / s.writeSeconds,
               loadSeconds + runSeconds);
