@@ -79,9 +79,10 @@ CivilTime TimeZone::toCivil(int64_t instant) const {
     date::sys_seconds tp{std::chrono::seconds(instant)};
     offset = zone_->get_info(tp).offset.count();
   }
-  int64_t local = instant + offset;
-  int64_t days = floorDiv(local, 86400);
-  int64_t secs = local - days * 86400;
+  // In 128 bits: instants near the ends of int64 (reachable by arithmetic) must not overflow.
+  __int128 local = static_cast<__int128>(instant) + offset;
+  int64_t secs = static_cast<int64_t>((local % 86400 + 86400) % 86400);
+  int64_t days = static_cast<int64_t>((local - secs) / 86400);
   CivilTime c;
   civilFromDays(days, c.year, c.month, c.day);
   c.hour = static_cast<int>(secs / 3600);

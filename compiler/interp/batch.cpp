@@ -36,7 +36,6 @@ struct Vec {
   }
 };
 
-int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 }  // namespace
 
@@ -314,9 +313,9 @@ struct BatchEvaluator::Impl {
           if (a.kind == TypeKind::Set) each([&](size_t r) { return static_cast<int64_t>(a.setLen[r]); });
           else each([&](size_t r) { return codePointCount(a.s[r]); });
         } else if (fn == builtinFn(Builtin::DaysSince)) {
-          each([&](size_t r) { return floorDiv(now - a.i[r], 86400); });
+          each([&](size_t r) { return periodsSince(now, a.i[r], 86400); });
         } else {
-          each([&](size_t r) { return floorDiv(now - a.i[r], 3600); });
+          each([&](size_t r) { return periodsSince(now, a.i[r], 3600); });
         }
     }
     return true;

@@ -17,7 +17,6 @@ using evalerror::kOverflow;
 
 Value finite(double d) { return std::isfinite(d) ? Value::makeFloat(d) : Value::makeError(kNotFinite); }
 
-int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 /// -1, 0, 1 for two known values of one kind.
 int compare(const Value& a, const Value& b) {
@@ -93,6 +92,11 @@ Value roundLike(const Value& a, double (*f)(double)) {
 }
 
 }  // namespace
+
+int64_t periodsSince(int64_t now, int64_t at, int64_t unit) {
+  __int128 d = static_cast<__int128>(now) - at;
+  return static_cast<int64_t>(d / unit - (d % unit != 0 && d < 0));
+}
 
 int64_t civilPart(const TimeZone& zone, Builtin part, int64_t at) {
   CivilTime c = zone.toCivil(at);
@@ -246,8 +250,8 @@ Value Interpreter::call(const IrNode* n, const EvalContext& ctx) const {
       return finite(std::log(a.number()));
     case Builtin::Exp: return finite(std::exp(a.number()));
     case Builtin::Sigmoid: return finite(1.0 / (1.0 + std::exp(-a.number())));
-    case Builtin::DaysSince: return Value::makeInt(floorDiv(ctx.now - a.integer, 86400));
-    case Builtin::HoursSince: return Value::makeInt(floorDiv(ctx.now - a.integer, 3600));
+    case Builtin::DaysSince: return Value::makeInt(periodsSince(ctx.now, a.integer, 86400));
+    case Builtin::HoursSince: return Value::makeInt(periodsSince(ctx.now, a.integer, 3600));
     case Builtin::Hour:
     case Builtin::Weekday:
     case Builtin::Month:

@@ -64,6 +64,10 @@ class Interpreter {
   Value aggregate(const IrNode* n, const EvalContext& ctx) const;
 };
 
+/// Whole periods of `unit` seconds from `at` to `now`, rounded down (days_since, hours_since):
+/// exact for any two instants, as the difference is taken in 128 bits and the quotient fits.
+int64_t periodsSince(int64_t now, int64_t at, int64_t unit);
+
 /// hour, weekday, month, year or date (an instant) of `at` in `zone` (LANGUAGE.md section 5).
 int64_t civilPart(const TimeZone& zone, Builtin part, int64_t at);
 

@@ -751,12 +751,14 @@ class Codegen {
       v.err = r.err;
       return v;
     };
-    auto floorDiv = [&](int64_t k) {
-      llvm::Value* x = b_.CreateSub(now(), a.i);
-      llvm::Value* q = b_.CreateSDiv(x, i64c(k));
-      llvm::Value* adjust = b_.CreateAnd(b_.CreateICmpNE(b_.CreateSRem(x, i64c(k)), i64c(0)),
-                                         b_.CreateICmpSLT(x, i64c(0)));
-      return b_.CreateSub(q, b_.CreateZExt(adjust, i64_));
+    auto floorDiv = [&](int64_t k) {  // periodsSince(): the difference in 128 bits, exact
+      llvm::Type* i128 = b_.getInt128Ty();
+      llvm::Value* x = b_.CreateSub(b_.CreateSExt(now(), i128), b_.CreateSExt(a.i, i128));
+      llvm::Value* q = b_.CreateSDiv(x, llvm::ConstantInt::get(i128, k));
+      llvm::Value* adjust = b_.CreateAnd(b_.CreateICmpNE(b_.CreateSRem(x, llvm::ConstantInt::get(i128, k)),
+                                                         llvm::ConstantInt::get(i128, 0)),
+                                         b_.CreateICmpSLT(x, llvm::ConstantInt::get(i128, 0)));
+      return b_.CreateTrunc(b_.CreateSub(q, b_.CreateZExt(adjust, i128)), i64_);
     };
     switch (which) {
       case Builtin::Len:
