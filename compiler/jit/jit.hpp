@@ -129,7 +129,7 @@ class JitTier {
   std::vector<const IrNode*> roots_;
   std::unique_ptr<JitPack> first_, pack_;  // first tier (big packs only), then the optimised code
   std::string error_;
-  std::atomic<bool> firstDone_{false}, done_{false};
+  std::atomic<bool> firstDone_{false}, done_{false}, stopping_{false};
   std::thread worker_;
 };
 

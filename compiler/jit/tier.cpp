@@ -29,6 +29,10 @@ JitTier::JitTier(Mode mode, std::vector<const IrNode*> roots, JitOptions options
       quick.firstTier = true;
       first_ = JitPack::compile(roots_, quick, error);
       firstDone_.store(first_ != nullptr, std::memory_order_release);
+      if (first_ && stopping_.load(std::memory_order_acquire)) {  // the command is done: skip tier two
+        done_.store(true, std::memory_order_release);
+        return;
+      }
     }
     pack_ = JitPack::compile(roots_, options, error);
     if (!pack_ && !first_) error_ = error.empty() ? "the JIT failed" : error;
@@ -37,6 +41,7 @@ JitTier::JitTier(Mode mode, std::vector<const IrNode*> roots, JitOptions options
 }
 
 JitTier::~JitTier() {
+  stopping_.store(true, std::memory_order_release);
   if (worker_.joinable()) worker_.join();
 }
 
