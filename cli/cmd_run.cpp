@@ -142,10 +142,13 @@ int runRun(const Args& args) {
   }
   if (o.has("--verbose")) {
     auto describe = [&](size_t i) {
-      for (const CampaignInfo& campaign : pack.campaigns())
+      for (const CampaignInfo& campaign : pack.campaigns()) {
         if (campaign.audience == roots[i] || campaign.priority == roots[i])
           return fmt::format("the {} of campaign {}", campaign.audience == roots[i] ? "audience" : "priority",
                              campaign.name);
+        for (const MessagePart& part : campaign.message)
+          if (part.expr == roots[i]) return fmt::format("a placeholder in the message of campaign {}", campaign.name);
+      }
       return std::string("an expression");
     };
     for (const std::string& line : tier.report(describe)) std::fprintf(stderr, "%s\n", line.c_str());

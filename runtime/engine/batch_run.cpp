@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <cstring>
 #include <fmt/format.h>
 #include <numeric>
@@ -64,8 +65,11 @@ double secondsSince(std::chrono::steady_clock::time_point t0) {
 
 
 /// Renders a campaign's message for a customer: its row in `rows`.
+/// The text of a campaign's message for one customer at `at`. `native` gives a placeholder's
+/// value from the JIT when it has code for it (false: interpret).
 std::string renderMessage(const CampaignInfo& c, const CompiledPack& pack, TableRow& rows, size_t row,
-                          std::string_view customer, int64_t at) {
+                          std::string_view customer, int64_t at,
+                          const std::function<bool(const IrNode*, size_t row, Value&)>& native = nullptr) {
   Interpreter interp;
   EvalContext ctx;
   ctx.now = at;
@@ -74,8 +78,15 @@ std::string renderMessage(const CampaignInfo& c, const CompiledPack& pack, Table
   rows.setRow(row);
   ctx.customer = &rows;
   std::string out;
-  for (const MessagePart& part : c.message)
-    out += part.expr ? renderValue(interp.eval(part.expr, ctx), pack.zone()) : part.text;
+  Value v;
+  for (const MessagePart& part : c.message) {
+    if (!part.expr) {
+      out += part.text;
+      continue;
+    }
+    if (!native || !native(part.expr, row, v)) v = interp.eval(part.expr, ctx);
+    out += renderValue(v, pack.zone());
+  }
   return out;
 }
 
@@ -249,6 +260,8 @@ std::vector<const IrNode*> jitRoots(const CompiledPack& pack, const std::string&
       if (c->trigger) continue;
       roots.push_back(c->audience);
       if (c->priority) roots.push_back(c->priority);
+      for (const MessagePart& part : c->message)
+        if (part.expr) roots.push_back(part.expr);
     }
   return roots;
 }
@@ -404,6 +417,25 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
   run.sentByCampaign.assign(arbiter.campaignCount(), 0);
   std::vector<CampaignSummary*> summaryOf(arbiter.campaignCount());  // by campaign index
   for (CampaignSummary& cs : s.campaigns) summaryOf[arbiter.index(*pack.findCampaign(cs.campaign))] = &cs;
+  // Placeholders in native code: as the interpreter renders them, at the run's instant and
+  // without history (a binding of its own).
+  BatchInput messageInput = input;
+  messageInput.history = nullptr;
+  std::unique_ptr<JitBinding> messageJit;
+  std::unordered_map<const IrNode*, size_t> placeholderIndex;
+  if (const JitPack* compiled = request.jit ? request.jit->get() : nullptr) {
+    messageJit = std::make_unique<JitBinding>(*compiled, messageInput, request.at, pack.zone());
+    for (size_t i = 0; i < compiled->size(); ++i)
+      if (compiled->compiled(i)) placeholderIndex.emplace(compiled->root(i), i);
+  }
+  std::function<bool(const IrNode*, size_t, Value&)> nativePlaceholder;
+  if (messageJit)
+    nativePlaceholder = [&](const IrNode* expr, size_t row, Value& out) {
+      auto it = placeholderIndex.find(expr);
+      if (it == placeholderIndex.end()) return false;
+      out = messageJit->value(it->second, row);
+      return true;
+    };
   TableRow messageRow(customers);
   std::vector<ContactEntry> entries;
   entries.reserve(pairs.size());
@@ -425,8 +457,9 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
     e.at = d.at;
     if (d.is("deferred")) e.deferredFrom = request.at;
     e.cost = d.cost;
-    if ((d.is("sent") || d.is("deferred")) && p.campaign->hasMessage)
-      e.message = renderMessage(*p.campaign, pack, messageRow, p.row, customer, d.at);
+    if ((d.is("sent") || d.is("deferred")) && p.campaign->hasMessage)  // deferred: rendered as of when it is due
+      e.message = renderMessage(*p.campaign, pack, messageRow, p.row, customer, d.at,
+                                d.at == request.at ? nativePlaceholder : nullptr);
     CampaignSummary& cs = *summaryOf[arbiter.index(*p.campaign)];
     if (d.is("sent")) ++cs.sent, cs.cost += d.cost;
     else if (d.is("control")) ++cs.control;

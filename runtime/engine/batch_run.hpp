@@ -57,7 +57,8 @@ struct RunRequest {
   std::function<void(const char* phase, size_t done, size_t total)> progress;
 };
 
-/// The expressions a run of `activity` evaluates, for the JIT: audiences and priorities.
+/// The expressions a run of `activity` evaluates, for the JIT: audiences, priorities and
+/// message placeholders.
 std::vector<const IrNode*> jitRoots(const CompiledPack& pack, const std::string& activity);
 
 /// Runs one activity over `customers` against `store`.
