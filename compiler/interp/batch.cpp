@@ -62,6 +62,21 @@ Value ColumnRow::field(int index) const {
   }
 }
 
+std::string_view customerIdOf(const BatchInput& in, size_t row) {
+  return in.dict->get(in.columns[in.idColumn].strings[row]);
+}
+
+EvalContext rowContext(const BatchInput& in, ColumnRow& source, size_t row, int64_t now, const TimeZone& zone) {
+  source.setRow(row);
+  EvalContext ctx;
+  ctx.customer = &source;
+  ctx.now = now;
+  ctx.zone = &zone;
+  ctx.customerId = customerIdOf(in, row);
+  ctx.history = in.history ? in.history(row) : nullptr;
+  return ctx;
+}
+
 struct BatchEvaluator::Impl {
   const IrNode* root;
   const BatchInput& in;
@@ -77,17 +92,7 @@ struct BatchEvaluator::Impl {
   Impl(const IrNode* r, const BatchInput& input, int64_t t, const TimeZone& z)
       : root(r), in(input), now(t), zone(z), rowSource(input) {}
 
-  EvalContext context(size_t row) const {
-    rowSource.setRow(row);
-    EvalContext ctx;
-    ctx.customer = &rowSource;
-    ctx.now = now;
-    ctx.zone = &zone;
-    const ColumnView& idc = in.columns[in.idColumn];
-    ctx.customerId = in.dict->get(idc.strings[row]);
-    ctx.history = in.history ? in.history(row) : nullptr;
-    return ctx;
-  }
+  EvalContext context(size_t row) const { return rowContext(in, rowSource, row, now, zone); }
 
   const Vec& eval(const IrNode* n) {
     auto& slot = vecs[n];

@@ -63,6 +63,12 @@ class ColumnRow : public FieldSource {
   size_t row_ = 0;
 };
 
+/// The id of the customer in row `row`.
+std::string_view customerIdOf(const BatchInput& in, size_t row);
+/// The row interpreter's context for one row of `in`: its fields read through `source` (set to
+/// the row), its id and history, at `now` in `zone`.
+EvalContext rowContext(const BatchInput& in, ColumnRow& source, size_t row, int64_t now, const TimeZone& zone);
+
 class BatchEvaluator {
  public:
   /// Prepares `root` (a bool expression) for evaluation over `input` at instant `now`.

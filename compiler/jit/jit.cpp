@@ -338,6 +338,7 @@ class Codegen {
  private:
   // Per function: the frame, the row, where loop-invariant loads go, and what was generated.
   void begin(llvm::Value* frame, llvm::Value* row, llvm::IRBuilderBase::InsertPoint pre) {
+    aggOut_ = nullptr;
     frame_ = frame;
     row_ = row;
     pre_ = pre;
@@ -853,9 +854,6 @@ class Codegen {
   llvm::Value* word_ = nullptr;  // kernels: the index of the current validity word
   std::unordered_map<const IrNode*, CV> memo_;
   std::map<std::string, llvm::Value*> invariant_;
-
- public:
-  void resetFunction() { aggOut_ = nullptr; }
 };
 
 // ------------------------------------------------------------------------------------ objects
@@ -902,7 +900,7 @@ bool emitObject(const Planner& planner, const JitPlan& plan, size_t from, size_t
   Codegen gen(ctx, module, planner);
   for (size_t i = from; i < to; ++i) {
     if (!plan.fallback[i].empty()) continue;
-    gen.resetFunction();  // a bool expression's kernel over one row is its per-customer function
+    // A bool expression's kernel over one row is its per-customer function.
     if (plan.roots[i]->type.kind == TypeKind::Bool) gen.kernel(plan.roots[i], fmt::format("k{}", i));
     else gen.rowFunction(plan.roots[i], fmt::format("r{}", i));
   }

@@ -140,13 +140,7 @@ struct JitBinding::Impl {
   }
 
   EvalContext context(size_t row) {
-    rowSource.setRow(row);
-    EvalContext ctx;
-    ctx.customer = &rowSource;
-    ctx.now = now;
-    ctx.zone = &zone;
-    ctx.customerId = in.dict->get(in.columns[in.idColumn].strings[row]);
-    ctx.history = in.history ? in.history(row) : nullptr;
+    EvalContext ctx = rowContext(in, rowSource, row, now, zone);
     ctx.inList = inList;
     return ctx;
   }
@@ -263,7 +257,7 @@ int64_t herald_jit_civil(const void* host, int64_t which, int64_t at) {
 
 int64_t herald_jit_bucket(const void* host, int64_t salt, int64_t n, int64_t row) {
   JitBinding::Impl& m = binding(host);
-  std::string_view id = m.in.dict->get(m.in.columns[m.in.idColumn].strings[row]);
+  std::string_view id = herald::customerIdOf(m.in, static_cast<size_t>(row));
   return static_cast<int64_t>(herald::stableBucket(m.text(salt), id, static_cast<uint64_t>(n)));
 }
 
