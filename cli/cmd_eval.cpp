@@ -206,12 +206,8 @@ int runEval(const Args& args) {
       }
     }
   } else {
-    TableRow row(table);
+    ColumnRow source(input);
     Interpreter interp;
-    EvalContext ctx;
-    ctx.customer = &row;
-    ctx.now = now;
-    ctx.zone = &zone;
     JitBinding* native = nullptr;
     for (size_t r = 0; r < table.rows(); ++r) {
       Value v;
@@ -220,14 +216,7 @@ int runEval(const Args& args) {
         ++blocks;
         jitBlocks += native != nullptr;
       }
-      if (native) {
-        v = native->value(0, r);
-      } else {
-        row.setRow(r);
-        ctx.customerId = table.id(r);
-        ctx.history = input.history(r);
-        v = interp.eval(root, ctx);
-      }
+      v = native ? native->value(0, r) : interp.eval(root, rowContext(input, source, r, now, zone));
       bool isTrue = v.known() && v.kind == TypeKind::Bool && v.boolean;
       selected += isTrue;
       unknown += v.unknown();
