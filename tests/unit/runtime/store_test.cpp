@@ -123,7 +123,7 @@ TEST_CASE("a store is created on first use and reopened", "[store]") {
 
   err = {};
   openStore(path);
-  CHECK(rawQuery(path, "PRAGMA user_version") == "2");
+  CHECK(rawQuery(path, "PRAGMA user_version") == "3");
   CHECK(rawQuery(path, "PRAGMA journal_mode") == "wal");
   CHECK(rawQuery(path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
                        "ORDER BY name)") == "contacts events leads lists orders runs spent");
@@ -355,24 +355,67 @@ TEST_CASE("a contact must belong to a recorded run", "[store]") {
   store->rollback();
 }
 
-TEST_CASE("a version 1 store is upgraded to version 2 on first write", "[store]") {
+/// Turns the store at `path` back into what an older herald left: version 2 had `at` and
+/// `deferred_from` generated from the seconds and indexed every entry by customer; version 1
+/// also indexed sent contacts on `at_s` alone.
+void downgrade(const std::string& path, int version) {
+  rawExec(path, R"sql(
+    CREATE TABLE old (
+      run INTEGER NOT NULL REFERENCES runs (id), seq INTEGER NOT NULL, activity TEXT, campaign TEXT NOT NULL,
+      customer TEXT NOT NULL, channel TEXT NOT NULL, offer TEXT, status TEXT NOT NULL, reason TEXT, priority REAL,
+      at_s INTEGER NOT NULL, deferred_from_s INTEGER,
+      at TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%SZ', at_s, 'unixepoch')) VIRTUAL,
+      deferred_from TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%SZ', deferred_from_s, 'unixepoch')) VIRTUAL,
+      cost REAL NOT NULL DEFAULT 0, message TEXT, PRIMARY KEY (run, seq)) WITHOUT ROWID;
+    INSERT INTO old (run, seq, activity, campaign, customer, channel, offer, status, reason, priority, at_s,
+                     deferred_from_s, cost, message)
+      SELECT run, seq, activity, campaign, customer, channel, offer, status, reason, priority, at_s,
+             deferred_from_s, cost, message FROM contacts;
+    DROP TABLE contacts;
+    ALTER TABLE old RENAME TO contacts;
+    CREATE INDEX contacts_customer ON contacts (customer, at_s);
+    CREATE INDEX contacts_deferred ON contacts (at_s) WHERE status = 'deferred';
+    PRAGMA user_version = 2;
+  )sql");
+  rawExec(path, version == 1 ? "CREATE INDEX contacts_sent ON contacts (at_s) WHERE status = 'sent';"
+                               "PRAGMA user_version = 1;"
+                             : "CREATE INDEX contacts_sent ON contacts (at_s, customer, campaign, channel, offer, cost, "
+                               "status) WHERE status = 'sent';");
+}
+
+TEST_CASE("a store of an older version is upgraded on first write, its entries kept", "[store]") {
+  int version = GENERATE(1, 2);
   TempDir dir;
-  std::string path = dir.file("v1.db");
-  record(*openStore(path), kT, {entry(0, 1, "c1", "sent", kT), entry(0, 2, "c2", "suppressed", kT)});
-  // Back to version 1 as an older herald left it: the index of sent contacts on at_s alone.
-  rawExec(path, "DROP INDEX contacts_sent; CREATE INDEX contacts_sent ON contacts (at_s) WHERE status = 'sent';"
-                "PRAGMA user_version = 1;");
-  const std::string index = "SELECT sql FROM sqlite_master WHERE name = 'contacts_sent'";
-  CHECK(rawQuery(path, index).find("customer") == std::string::npos);
+  std::string path = dir.file("old.db");
+  ContactEntry deferred = entry(0, 3, "c3", "deferred", kT + 3600);
+  deferred.deferredFrom = kT;
+  record(*openStore(path), kT, {entry(0, 1, "c1", "sent", kT), entry(0, 2, "c2", "suppressed", kT), deferred});
+  downgrade(path, version);
+  const std::string columns = "SELECT group_concat(name || ':' || hidden, ' ') FROM pragma_table_xinfo('contacts') "
+                              "WHERE name IN ('at', 'deferred_from')";
+  CHECK(rawQuery(path, columns) == "at:2 deferred_from:2");  // generated
+  CHECK(rawQuery(path, "PRAGMA user_version") == std::to_string(version));
+
   auto store = openStore(path);
-  CHECK(rawQuery(path, "PRAGMA user_version") == "2");
-  CHECK(rawQuery(path, index).find("(at_s, customer, campaign, channel, offer, cost, status) WHERE status = 'sent'") !=
+  CHECK(rawQuery(path, "PRAGMA user_version") == "3");
+  CHECK(rawQuery(path, columns) == "at:0 deferred_from:0");  // stored
+  CHECK(rawQuery(path, "SELECT group_concat(customer || ' ' || at || ' ' || ifnull(deferred_from, '-'), ', ') FROM "
+                       "(SELECT * FROM contacts ORDER BY seq)") ==
+        "c1 2026-03-01T01:00:00Z -, c2 2026-03-01T01:00:00Z -, c3 2026-03-01T02:00:00Z 2026-03-01T01:00:00Z");
+  CHECK(rawQuery(path, "SELECT sql FROM sqlite_master WHERE name = 'contacts_customer'")
+            .find("(customer, at_s) WHERE status = 'sent'") != std::string::npos);
+  CHECK(rawQuery(path, "SELECT sql FROM sqlite_master WHERE name = 'contacts_sent'")
+            .find("(at_s, customer, campaign, channel, offer, cost, status) WHERE status = 'sent'") !=
         std::string::npos);
   StoreError err;
   auto sent = store->sentContacts(kT - 1, kT, err);
   CHECK(!err);
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].customer == "c1");
+  REQUIRE(store->dueEntries(kT + 3600, err).size() == 1);
+  // The upgraded store takes new runs as a new one does.
+  CHECK(record(*store, kT + 86400, {entry(0, 1, "c1", "sent", kT + 86400)}) == 2);
+  CHECK(rawQuery(path, "SELECT at FROM contacts WHERE run = 2") == "2026-03-02T01:00:00Z");
 }
 
 TEST_CASE("a store from a newer version is refused and left unchanged", "[store]") {
@@ -388,7 +431,7 @@ TEST_CASE("a store from a newer version is refused and left unchanged", "[store]
     options.readOnly = readOnly;
     CHECK(!openSqliteStore(path, options, err));
     CHECK(err.kind == StoreError::Kind::NewerVersion);
-    CHECK(err.message.find("schema version 99, newer than this herald understands (2)") != std::string::npos);
+    CHECK(err.message.find("schema version 99, newer than this herald understands (3)") != std::string::npos);
   }
   CHECK(readBytes(path) == before);
   if (!wal) CHECK(!std::filesystem::exists(path + "-wal"));
