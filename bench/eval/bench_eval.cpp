@@ -9,7 +9,9 @@
 
 #include <sqlite3.h>
 
+#include <bit>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -158,6 +160,19 @@ double seconds(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+/// How many of `n` states are true (1; 0 false, 2 unknown, 3 error), eight at a time: the
+/// harness's count must not be what the columns measure (a byte loop costs ~1 ns a row).
+size_t countTrue(const uint8_t* states, size_t n) {
+  size_t count = 0, i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, states + i, 8);
+    count += size_t(std::popcount(w & ~(w >> 1) & 0x0101010101010101ull));
+  }
+  for (; i < n; ++i) count += states[i] == 1;
+  return count;
+}
+
 template <typename F>
 double best(int runs, F f) {
   double t = 1e9;
@@ -261,7 +276,7 @@ int main(int argc, char** argv) {
       for (size_t b = 0; b < n; b += BatchEvaluator::kBlock) {
         size_t end = std::min(n, b + BatchEvaluator::kBlock);
         batch.evaluate(b, end, states.data());
-        for (size_t r = 0; r < end - b; ++r) batchCount += states[r] == 1;
+        batchCount += countTrue(states.data(), end - b);
       }
     });
     t.jitBatch = best(runs, [&] {
@@ -269,7 +284,7 @@ int main(int argc, char** argv) {
       for (size_t b = 0; b < n; b += BatchEvaluator::kBlock) {
         size_t end = std::min(n, b + BatchEvaluator::kBlock);
         jit.evaluate(index, b, end, states.data());
-        for (size_t r = 0; r < end - b; ++r) jitCount += states[r] == 1;
+        jitCount += countTrue(states.data(), end - b);
       }
     });
     t.jitRow = best(1, [&] {
