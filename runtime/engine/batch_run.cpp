@@ -316,12 +316,17 @@ struct Pair {
 }  // namespace
 
 /// Adds the cost of the sent entries to what their campaigns spent (one row per campaign).
+/// Adds to what each campaign spent: `spent` by campaign.
+void addSpent(Store& store, const std::map<std::string, double>& spent, StoreError& err) {
+  for (auto& [campaign, cost] : spent)
+    if (!err) store.addSpent(campaign, cost, err);
+}
+
 void addSpent(Store& store, const std::vector<ContactEntry>& entries, StoreError& err) {
   std::map<std::string, double> spent;
   for (const ContactEntry& e : entries)
     if (e.status == "sent" && e.cost != 0) spent[e.campaign] += e.cost;
-  for (auto& [campaign, cost] : spent)
-    if (!err) store.addSpent(campaign, cost, err);
+  addSpent(store, spent, err);
 }
 
 int64_t flushDue(const CompiledPack& pack, const CustomerTable* customers, Store& store, int64_t at, bool dryRun,
@@ -592,8 +597,7 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
   progress("writing", pairs.size(), pairs.size());
   err = writer->finish();
   auto t4 = std::chrono::steady_clock::now();
-  for (auto& [campaign, cost] : spent)
-    if (!err) store.addSpent(campaign, cost, err);
+  if (!err) addSpent(store, spent, err);
   if (err) {
     store.rollback();
     return storeFailed();

@@ -153,9 +153,10 @@ CREATE INDEX contacts_sent ON contacts (at_s, customer, campaign, channel, offer
 CREATE INDEX contacts_deferred ON contacts (at_s) WHERE status = 'deferred';
 )sql";
 
-/// Pages kept in memory (at most 256 MiB, taken only as pages are read): a run inserts into three
-/// indexes of a table of millions of rows; with less, the random inserts into (customer, at_s)
-/// spill pages to the WAL and read them back (a run of 1.5M entries: 11 s with 64 MiB, 7 s here).
+/// Pages kept in memory (at most 256 MiB, taken only as pages are read): a run inserts into the
+/// indexes of a table of millions of rows; with less, the random inserts into the customer index
+/// spilled pages to the WAL and read them back (schema 2, a run of 1.5M entries: 11 s with 64 MiB,
+/// 7 s here).
 const char* const kCacheSize = "PRAGMA cache_size = -262144";
 
 /// The cached statements of a store, prepared on first use.
@@ -170,7 +171,7 @@ enum Query {
   kListAll,
   kListOne,
   kInsertRun,
-  kInsertContact,
+  kInsertContact,       // one entry (contactInsertSql)
   kInsertContactBlock,  // kBlockRows entries in one statement
   kUpdateContact,
   kAddMember,
@@ -215,9 +216,6 @@ const char* querySql(Query q) {
     case kListAll: return "SELECT list, channel, customer FROM lists ORDER BY list, channel, customer";
     case kListOne: return "SELECT list, channel, customer FROM lists WHERE list = ?1 ORDER BY channel, customer";
     case kInsertRun: return "INSERT INTO runs (kind, activity, at, at_s, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-    case kInsertContact:
-      return "INSERT INTO contacts (" HERALD_INSERT_COLUMNS ")"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
     case kUpdateContact:
       return "UPDATE contacts SET activity = ?3, campaign = ?4, customer = ?5, channel = ?6, offer = ?7,"
              " status = ?8, reason = ?9, priority = ?10, at = ?11, at_s = ?12, deferred_from = ?13,"
@@ -229,7 +227,7 @@ const char* querySql(Query q) {
     case kBegin: return "BEGIN IMMEDIATE";
     case kCommit: return "COMMIT";
     case kRollback: return "ROLLBACK";
-    default: return nullptr;  // the kContacts variants are built by contactsSql
+    default: return nullptr;  // the inserts of entries and the kContacts variants are built below
   }
 }
 
@@ -468,10 +466,10 @@ void SqliteStore::fail(int rc, const std::string& what, StoreError& err) const {
   }
 }
 
-/// kBlockRows rows of kInsertContact's columns in one INSERT, row k's parameters from 16k + 1.
-std::string contactBlockSql() {
+/// An INSERT of `rows` entries (HERALD_INSERT_COLUMNS), row k's parameters from 16k + 1.
+std::string contactInsertSql(int rows) {
   std::string sql = "INSERT INTO contacts (" HERALD_INSERT_COLUMNS ") VALUES ";
-  for (int k = 0; k < kBlockRows; ++k) {
+  for (int k = 0; k < rows; ++k) {
     sql += k ? ",(" : "(";
     for (int c = 1; c <= 16; ++c) sql += fmt::format("{}?{}", c > 1 ? "," : "", 16 * k + c);
     sql += ")";
@@ -483,7 +481,8 @@ Use SqliteStore::use(int q, StoreError& err) {
   sqlite3_stmt*& s = stmts_[size_t(q)];
   if (!s) {
     std::string sql = q >= kContacts               ? contactsSql(q - kContacts)
-                      : q == kInsertContactBlock   ? contactBlockSql()
+                      : q == kInsertContact        ? contactInsertSql(1)
+                      : q == kInsertContactBlock   ? contactInsertSql(kBlockRows)
                                                    : std::string(querySql(Query(q)));
     int rc = sqlite3_prepare_v3(db_, sql.c_str(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr);
     if (rc != SQLITE_OK) {
