@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
+#include <unordered_map>
 
 #include "runtime/store/store.hpp"
 #include "stdlib/time.hpp"
@@ -19,7 +20,7 @@ namespace herald {
 namespace {
 
 /// The schema version this build writes and understands.
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 /// Version 1: every table. Released migrations never change; a later version adds a step.
 const char* const kSchemaV1 = R"sql(
@@ -153,6 +154,62 @@ CREATE INDEX contacts_sent ON contacts (at_s, customer, campaign, channel, offer
 CREATE INDEX contacts_deferred ON contacts (at_s) WHERE status = 'deferred';
 )sql";
 
+/// Version 4: a run writes millions of entries, and the text repeated in each (activity,
+/// campaign, channel, offer, reason and the instant's text) made most of their bytes, so most of
+/// the pages a run writes. The entries move to `contact_log`, which names them by number (the
+/// `names` table) and keeps the instants in seconds; `contacts` becomes a view with the columns
+/// of version 3, for users' queries. `status` stays text, so the partial indexes on it serve
+/// queries through the view.
+const char* const kSchemaV4 = R"sql(
+CREATE TABLE names (
+  id   INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+INSERT INTO names (name)
+  SELECT activity FROM contacts WHERE activity IS NOT NULL
+  UNION SELECT campaign FROM contacts
+  UNION SELECT channel FROM contacts
+  UNION SELECT offer FROM contacts WHERE offer IS NOT NULL
+  UNION SELECT reason FROM contacts WHERE reason IS NOT NULL;
+CREATE TABLE contact_log (
+  run             INTEGER NOT NULL REFERENCES runs (id),
+  seq             INTEGER NOT NULL,
+  activity        INTEGER,
+  campaign        INTEGER NOT NULL,
+  customer        TEXT NOT NULL,
+  channel         INTEGER NOT NULL,
+  offer           INTEGER,
+  status          TEXT NOT NULL CHECK (status = 'sent' OR status = 'control' OR status = 'suppressed' OR status = 'deferred'),
+  reason          INTEGER,
+  priority        REAL,
+  at_s            INTEGER NOT NULL,
+  deferred_from_s INTEGER,
+  cost            REAL NOT NULL DEFAULT 0,
+  message         TEXT,
+  PRIMARY KEY (run, seq)
+) WITHOUT ROWID;
+INSERT INTO contact_log
+  SELECT run, seq, (SELECT id FROM names WHERE name = activity), (SELECT id FROM names WHERE name = campaign),
+         customer, (SELECT id FROM names WHERE name = channel), (SELECT id FROM names WHERE name = offer), status,
+         (SELECT id FROM names WHERE name = reason), priority, at_s, deferred_from_s, cost, message
+  FROM contacts;
+DROP TABLE contacts;
+CREATE INDEX contacts_customer ON contact_log (customer, at_s) WHERE status = 'sent';
+CREATE INDEX contacts_sent ON contact_log (at_s, customer, campaign, channel, offer, cost, status) WHERE status = 'sent';
+CREATE INDEX contacts_deferred ON contact_log (at_s) WHERE status = 'deferred';
+CREATE VIEW contacts AS
+  SELECT c.run, c.seq, a.name AS activity, k.name AS campaign, c.customer, h.name AS channel, o.name AS offer,
+         c.status, r.name AS reason, c.priority, c.at_s, c.deferred_from_s,
+         strftime('%Y-%m-%dT%H:%M:%SZ', c.at_s, 'unixepoch') AS at,
+         strftime('%Y-%m-%dT%H:%M:%SZ', c.deferred_from_s, 'unixepoch') AS deferred_from, c.cost, c.message
+  FROM contact_log c
+  JOIN names k ON k.id = c.campaign
+  JOIN names h ON h.id = c.channel
+  LEFT JOIN names a ON a.id = c.activity
+  LEFT JOIN names o ON o.id = c.offer
+  LEFT JOIN names r ON r.id = c.reason;
+)sql";
+
 /// Pages kept in memory (at most 256 MiB, taken only as pages are read): a run inserts into the
 /// indexes of a table of millions of rows; with less, the random inserts into the customer index
 /// spilled pages to the WAL and read them back (schema 2, a run of 1.5M entries: 11 s with 64 MiB,
@@ -170,6 +227,8 @@ enum Query {
   kRunEntries,
   kListAll,
   kListOne,
+  kNames,
+  kInsertName,
   kInsertRun,
   kInsertContact,       // one entry (contactInsertSql)
   kInsertContactBlock,  // kBlockRows entries in one statement
@@ -184,23 +243,22 @@ enum Query {
 };
 
 constexpr int kBlockRows = 64;  // contacts per multi-row INSERT: fewer statements, same rows
+constexpr int kEntryColumns = 14;
 
+/// The columns of an entry in `contact_log`, as read and as written (parameters ?1..?14); the
+/// names (activity, campaign, channel, offer, reason) are numbers of the `names` table.
 #define HERALD_ENTRY_COLUMNS                                                                                           \
   "run, seq, activity, campaign, customer, channel, offer, status, reason, priority, at_s, "                           \
   "deferred_from_s, "                                                                                                  \
   "cost, message"
-/// The columns an entry is written to, in the order of its parameters ?1..?16.
-#define HERALD_INSERT_COLUMNS                                                                                          \
-  "run, seq, activity, campaign, customer, channel, offer, status, reason, priority, at, at_s, deferred_from, "       \
-  "deferred_from_s, cost, message"
 
 const char* querySql(Query q) {
   switch (q) {
     case kFindBatchRun:
       return "SELECT id, activity, at_s FROM runs WHERE kind = 'batch' AND activity = ?1 AND at_s = ?2";
-    case kSentCount: return "SELECT count(*) FROM contacts WHERE status = 'sent' AND at_s > ?1 AND at_s <= ?2";
+    case kSentCount: return "SELECT count(*) FROM contact_log WHERE status = 'sent' AND at_s > ?1 AND at_s <= ?2";
     case kSent:
-      return "SELECT customer, campaign, channel, offer, at_s, cost FROM contacts"
+      return "SELECT customer, campaign, channel, offer, at_s, cost FROM contact_log"
              " WHERE status = 'sent' AND at_s > ?1 AND at_s <= ?2 ORDER BY at_s";
     case kSpent:
       return "SELECT campaign, cost FROM spent ORDER BY campaign";
@@ -208,18 +266,20 @@ const char* querySql(Query q) {
       return "INSERT INTO spent (campaign, cost) VALUES (?1, ?2)"
              " ON CONFLICT (campaign) DO UPDATE SET cost = cost + excluded.cost";
     case kDue:
-      return "SELECT " HERALD_ENTRY_COLUMNS " FROM contacts WHERE status = 'deferred' AND at_s <= ?1"
+      return "SELECT " HERALD_ENTRY_COLUMNS " FROM contact_log WHERE status = 'deferred' AND at_s <= ?1"
              " ORDER BY at_s, run, seq";
     case kRunEntries:
-      return "SELECT " HERALD_ENTRY_COLUMNS " FROM contacts"
+      return "SELECT " HERALD_ENTRY_COLUMNS " FROM contact_log"
              " WHERE run = ?1 AND status IN ('sent', 'control', 'deferred') ORDER BY seq";
     case kListAll: return "SELECT list, channel, customer FROM lists ORDER BY list, channel, customer";
     case kListOne: return "SELECT list, channel, customer FROM lists WHERE list = ?1 ORDER BY channel, customer";
+    case kNames: return "SELECT id, name FROM names WHERE id > ?1 ORDER BY id";
+    case kInsertName: return "INSERT INTO names (name) VALUES (?1)";
     case kInsertRun: return "INSERT INTO runs (kind, activity, at, at_s, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)";
     case kUpdateContact:
-      return "UPDATE contacts SET activity = ?3, campaign = ?4, customer = ?5, channel = ?6, offer = ?7,"
-             " status = ?8, reason = ?9, priority = ?10, at = ?11, at_s = ?12, deferred_from = ?13,"
-             " deferred_from_s = ?14, cost = ?15, message = ?16 WHERE run = ?1 AND seq = ?2";
+      return "UPDATE contact_log SET activity = ?3, campaign = ?4, customer = ?5, channel = ?6, offer = ?7,"
+             " status = ?8, reason = ?9, priority = ?10, at_s = ?11, deferred_from_s = ?12, cost = ?13,"
+             " message = ?14 WHERE run = ?1 AND seq = ?2";
     case kAddMember:
       return "INSERT INTO lists (list, channel, customer, added_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO "
              "NOTHING";
@@ -233,7 +293,7 @@ const char* querySql(Query q) {
 
 /// `herald contacts`: only the filters given appear in the query, so SQLite can use the indexes.
 std::string contactsSql(int mask) {
-  std::string sql = "SELECT " HERALD_ENTRY_COLUMNS " FROM contacts";
+  std::string sql = "SELECT " HERALD_ENTRY_COLUMNS " FROM contact_log";
   const char* sep = " WHERE ";
   if (mask & 1) sql += sep + std::string("run = ?1"), sep = " AND ";
   if (mask & 2) sql += sep + std::string("customer = ?2"), sep = " AND ";
@@ -291,67 +351,42 @@ class Use {
   sqlite3_stmt* s_;
 };
 
-/// Reads a row of HERALD_ENTRY_COLUMNS.
-ContactEntry readEntry(const Use& q) {
-  ContactEntry e;
-  e.run = q.int64(0);
-  e.seq = q.int64(1);
-  e.activity = q.text(2);
-  e.campaign = q.text(3);
-  e.customer = q.text(4);
-  e.channel = q.text(5);
-  e.offer = q.optText(6);
-  e.status = q.text(7);
-  e.reason = q.optText(8);
-  if (!q.isNull(9)) e.priority = q.real(9);
-  e.at = q.int64(10);
-  if (!q.isNull(11)) e.deferredFrom = q.int64(11);
-  e.cost = q.real(12);
-  e.message = q.optText(13);
-  return e;
-}
-
-/// Instants as ISO-8601 UTC text, remembering the last: a run's entries mostly share one.
-class InstantText {
+/// The `names` table in memory. Names are only ever added (ids grow), so the ones another
+/// process added since are read by id.
+class Names {
  public:
-  const std::string& operator()(int64_t at) {
-    if (at != at_) {
-      at_ = at;
-      text_ = formatInstantUtc(at);
+  /// The name numbered `id`, or nullptr when not known (yet).
+  const std::string* find(int64_t id) const {
+    return id > 0 && size_t(id) < names_.size() && known_[size_t(id)] ? &names_[size_t(id)] : nullptr;
+  }
+  std::optional<int64_t> find(const std::string& name) const {
+    auto it = ids_.find(name);
+    return it == ids_.end() ? std::nullopt : std::optional<int64_t>(it->second);
+  }
+  void add(int64_t id, std::string name) {
+    if (size_t(id) >= names_.size()) {
+      names_.resize(size_t(id) + 1);
+      known_.resize(size_t(id) + 1);
     }
-    return text_;
+    ids_[name] = id;
+    names_[size_t(id)] = std::move(name);
+    known_[size_t(id)] = true;
+  }
+  /// The highest id known.
+  int64_t last() const { return names_.empty() ? 0 : int64_t(names_.size()) - 1; }
+  /// Forgets the names numbered above `id` (added by a transaction that was rolled back).
+  void truncate(int64_t id) {
+    for (int64_t i = last(); i > id; --i)
+      if (known_[size_t(i)]) ids_.erase(names_[size_t(i)]);
+    names_.resize(size_t(id) + 1);
+    known_.resize(size_t(id) + 1);
   }
 
  private:
-  int64_t at_ = 0;
-  std::string text_ = formatInstantUtc(0);
+  std::vector<std::string> names_;
+  std::vector<bool> known_;
+  std::unordered_map<std::string, int64_t> ids_;
 };
-
-/// Binds an entry as ?1..?16 (+ base) of HERALD_INSERT_COLUMNS, as kInsertContact and
-/// kUpdateContact read them. The text is not copied, except the instants': `e` outlives the use.
-void bindEntry(Use& q, const ContactEntry& e, InstantText& instant, int base = 0) {
-  q.bind(base + 1, e.run);
-  q.bind(base + 2, e.seq);
-  e.activity.empty() ? q.bindNull(base + 3) : q.bindStatic(base + 3, e.activity);
-  q.bindStatic(base + 4, e.campaign);
-  q.bindStatic(base + 5, e.customer);
-  q.bindStatic(base + 6, e.channel);
-  q.bindStatic(base + 7, e.offer);
-  q.bindStatic(base + 8, e.status);
-  q.bindStatic(base + 9, e.reason);
-  q.bind(base + 10, e.priority);
-  q.bind(base + 11, instant(e.at));
-  q.bind(base + 12, e.at);
-  if (e.deferredFrom) {
-    q.bind(base + 13, instant(*e.deferredFrom));
-    q.bind(base + 14, *e.deferredFrom);
-  } else {
-    q.bindNull(base + 13);
-    q.bindNull(base + 14);
-  }
-  q.bind(base + 15, e.cost);
-  q.bindStatic(base + 16, e.message);
-}
 
 /// Seconds as the user reads them: "5", "0.2".
 std::string secondsText(int ms) { return fmt::format("{}", ms / 1000.0); }
@@ -428,12 +463,24 @@ class SqliteStore final : public Store {
   bool run(Use& q, const std::string& what, StoreError& err);
   /// Reads every row of a statement of HERALD_ENTRY_COLUMNS.
   std::vector<ContactEntry> entries(Use& q, const std::string& what, StoreError& err);
+  /// Reads a row of HERALD_ENTRY_COLUMNS.
+  ContactEntry readEntry(const Use& q, StoreError& err);
+  /// Binds an entry as ?1..?14 (+ base) of HERALD_ENTRY_COLUMNS, as kInsertContact and
+  /// kUpdateContact read them. The text is not copied: `e` outlives the use.
+  void bindEntry(Use& q, const ContactEntry& e, StoreError& err, int base = 0);
+  /// Reads the names added since the last read (by this or another process).
+  bool refreshNames(StoreError& err);
+  /// The name numbered `id`; an unknown number is a damaged store.
+  const std::string& name(int64_t id, StoreError& err);
+  /// The number of `name`, added to `names` when new.
+  int64_t nameId(const std::string& name, StoreError& err);
 
   std::string path_;
   StoreOptions options_;
   sqlite3* db_ = nullptr;
   std::array<sqlite3_stmt*, kQueryCount> stmts_{};
-  InstantText instantText_;
+  Names names_;
+  int64_t namesAtBegin_ = 0;  // the last name of before the open transaction
 };
 
 void SqliteStore::fail(int rc, const std::string& what, StoreError& err) const {
@@ -466,12 +513,12 @@ void SqliteStore::fail(int rc, const std::string& what, StoreError& err) const {
   }
 }
 
-/// An INSERT of `rows` entries (HERALD_INSERT_COLUMNS), row k's parameters from 16k + 1.
+/// An INSERT of `rows` entries (HERALD_ENTRY_COLUMNS), row k's parameters from 14k + 1.
 std::string contactInsertSql(int rows) {
-  std::string sql = "INSERT INTO contacts (" HERALD_INSERT_COLUMNS ") VALUES ";
+  std::string sql = "INSERT INTO contact_log (" HERALD_ENTRY_COLUMNS ") VALUES ";
   for (int k = 0; k < rows; ++k) {
     sql += k ? ",(" : "(";
-    for (int c = 1; c <= 16; ++c) sql += fmt::format("{}?{}", c > 1 ? "," : "", 16 * k + c);
+    for (int c = 1; c <= kEntryColumns; ++c) sql += fmt::format("{}?{}", c > 1 ? "," : "", kEntryColumns * k + c);
     sql += ")";
   }
   return sql;
@@ -624,6 +671,7 @@ bool SqliteStore::migrateStep(int from, StoreError& err) {
     case 0: return exec(kSchemaV1, "creating the tables", err);
     case 1: return exec(kSchemaV2, "upgrading the store to schema version 2", err);
     case 2: return exec(kSchemaV3, "upgrading the store to schema version 3", err);
+    case 3: return exec(kSchemaV4, "upgrading the store to schema version 4", err);
     default:
       err = {StoreError::Kind::Io, fmt::format("the store {}: no migration from schema version {}", path_, from)};
       return false;
@@ -658,21 +706,13 @@ std::vector<SentContact> SqliteStore::sentContacts(int64_t from, int64_t to, Sto
     }
     out.reserve(size_t(count.int64(0)));
   }
-  Use q = use(kSent, err);
-  if (!q) return out;
-  q.bind(1, from);
-  q.bind(2, to);
-  int rc;
-  while ((rc = q.step()) == SQLITE_ROW) {
-    SentContact& c = out.emplace_back();
-    c.customer = q.text(0);
-    c.campaign = q.text(1);
-    c.channel = q.text(2);
-    c.offer = q.optText(3);
-    c.at = q.int64(4);
-    c.cost = q.real(5);
-  }
-  if (rc != SQLITE_DONE) fail(rc, "reading sent contacts", err);
+  forEachSentContact(
+      from, to,
+      [&](const SentContactView& c) {
+        out.push_back(SentContact{std::string(c.customer), std::string(c.campaign), std::string(c.channel),
+                                  c.offer ? std::optional<std::string>(*c.offer) : std::nullopt, c.at, c.cost});
+      },
+      err);
   return out;
 }
 
@@ -684,8 +724,13 @@ void SqliteStore::forEachSentContact(int64_t from, int64_t to,
   q.bind(2, to);
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {
-    SentContactView c{q.view(0), q.view(1), q.view(2), std::nullopt, q.int64(4), q.real(5)};
-    if (!q.isNull(3)) c.offer = q.view(3);
+    int64_t campaign = q.int64(1), channel = q.int64(2), offer = q.isNull(3) ? 0 : q.int64(3);
+    // Names read after another process added some: read them all first (reading moves the
+    // names, and the views below point into them).
+    if (!names_.find(campaign) || !names_.find(channel) || (offer && !names_.find(offer))) refreshNames(err);
+    SentContactView c{q.view(0), name(campaign, err), name(channel, err), std::nullopt, q.int64(4), q.real(5)};
+    if (offer) c.offer = name(offer, err);
+    if (err) return;
     each(c);
   }
   if (rc != SQLITE_DONE) fail(rc, "reading sent contacts", err);
@@ -705,9 +750,84 @@ std::vector<ContactEntry> SqliteStore::entries(Use& q, const std::string& what, 
   std::vector<ContactEntry> out;
   if (!q) return out;
   int rc;
-  while ((rc = q.step()) == SQLITE_ROW) out.push_back(readEntry(q));
+  while ((rc = q.step()) == SQLITE_ROW) {
+    out.push_back(readEntry(q, err));
+    if (err) return {};
+  }
   if (rc != SQLITE_DONE) fail(rc, what, err);
   return out;
+}
+
+ContactEntry SqliteStore::readEntry(const Use& q, StoreError& err) {
+  auto optName = [&](int i) { return q.isNull(i) ? std::nullopt : std::optional<std::string>(name(q.int64(i), err)); };
+  ContactEntry e;
+  e.run = q.int64(0);
+  e.seq = q.int64(1);
+  if (!q.isNull(2)) e.activity = name(q.int64(2), err);
+  e.campaign = name(q.int64(3), err);
+  e.customer = q.text(4);
+  e.channel = name(q.int64(5), err);
+  e.offer = optName(6);
+  e.status = q.text(7);
+  e.reason = optName(8);
+  if (!q.isNull(9)) e.priority = q.real(9);
+  e.at = q.int64(10);
+  if (!q.isNull(11)) e.deferredFrom = q.int64(11);
+  e.cost = q.real(12);
+  e.message = q.optText(13);
+  return e;
+}
+
+void SqliteStore::bindEntry(Use& q, const ContactEntry& e, StoreError& err, int base) {
+  auto bindName = [&](int i, const std::string& n) { q.bind(base + i, nameId(n, err)); };
+  q.bind(base + 1, e.run);
+  q.bind(base + 2, e.seq);
+  e.activity.empty() ? q.bindNull(base + 3) : bindName(3, e.activity);
+  bindName(4, e.campaign);
+  q.bindStatic(base + 5, e.customer);
+  bindName(6, e.channel);
+  e.offer ? bindName(7, *e.offer) : q.bindNull(base + 7);
+  q.bindStatic(base + 8, e.status);
+  e.reason ? bindName(9, *e.reason) : q.bindNull(base + 9);
+  q.bind(base + 10, e.priority);
+  q.bind(base + 11, e.at);
+  q.bind(base + 12, e.deferredFrom);
+  q.bind(base + 13, e.cost);
+  q.bindStatic(base + 14, e.message);
+}
+
+bool SqliteStore::refreshNames(StoreError& err) {
+  Use q = use(kNames, err);
+  if (!q) return false;
+  q.bind(1, names_.last());
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) names_.add(q.int64(0), q.text(1));
+  if (rc == SQLITE_DONE) return true;
+  fail(rc, "reading names", err);
+  return false;
+}
+
+const std::string& SqliteStore::name(int64_t id, StoreError& err) {
+  static const std::string kNone;
+  if (const std::string* n = names_.find(id)) return *n;
+  if (refreshNames(err))
+    if (const std::string* n = names_.find(id)) return *n;
+  if (!err) err = {StoreError::Kind::Corrupt, fmt::format("the store {} is damaged (no name {}); restore it from a backup", path_, id)};
+  return kNone;
+}
+
+int64_t SqliteStore::nameId(const std::string& n, StoreError& err) {
+  if (auto id = names_.find(n)) return *id;
+  // Another process may have added it since we read the names.
+  if (!refreshNames(err)) return 0;
+  if (auto id = names_.find(n)) return *id;
+  Use q = use(kInsertName, err);
+  if (!q) return 0;
+  q.bind(1, n);
+  if (!run(q, "recording a name", err)) return 0;
+  int64_t id = sqlite3_last_insert_rowid(db_);
+  names_.add(id, n);
+  return id;
 }
 
 std::vector<ContactEntry> SqliteStore::dueEntries(int64_t by, StoreError& err) {
@@ -725,11 +845,17 @@ std::vector<ContactEntry> SqliteStore::runEntries(int64_t run, StoreError& err) 
 std::vector<ContactEntry> SqliteStore::contacts(int64_t run, const std::string& customer, const std::string& campaign,
                                                 StoreError& err) {
   int mask = (run != 0 ? 1 : 0) | (!customer.empty() ? 2 : 0) | (!campaign.empty() ? 4 : 0);
+  std::optional<int64_t> campaignId;
+  if (mask & 4) {
+    if (!refreshNames(err)) return {};
+    campaignId = names_.find(campaign);
+    if (!campaignId) return {};  // a campaign that never had an entry
+  }
   Use q = use(kContacts + mask, err);
   if (q) {
     if (mask & 1) q.bind(1, run);
     if (mask & 2) q.bind(2, customer);
-    if (mask & 4) q.bind(3, campaign);
+    if (mask & 4) q.bind(3, *campaignId);
   }
   return entries(q, "reading contacts", err);
 }
@@ -750,7 +876,7 @@ std::vector<ListMember> SqliteStore::listMembers(const std::string& list, StoreE
 void SqliteStore::begin(StoreError& err) {
   // IMMEDIATE takes the write lock now, so a busy store is waited for here and never half-way.
   Use q = use(kBegin, err);
-  run(q, "starting a transaction", err);
+  if (run(q, "starting a transaction", err) && refreshNames(err)) namesAtBegin_ = names_.last();
 }
 
 void SqliteStore::commit(StoreError& err) {
@@ -763,6 +889,7 @@ void SqliteStore::rollback() {
   StoreError ignored;
   Use q = use(kRollback, ignored);
   if (q) q.step();
+  names_.truncate(namesAtBegin_);  // the names the transaction added are gone with it
 }
 
 int64_t SqliteStore::addRun(const RunRecord& r, StoreError& err) {
@@ -786,8 +913,8 @@ int64_t SqliteStore::addRun(const RunRecord& r, StoreError& err) {
 void SqliteStore::addContact(const ContactEntry& e, StoreError& err) {
   Use q = use(kInsertContact, err);
   if (!q) return;
-  bindEntry(q, e, instantText_);
-  run(q, "recording a contact", err);
+  bindEntry(q, e, err);
+  if (!err) run(q, "recording a contact", err);
 }
 
 void SqliteStore::addContacts(std::span<const ContactEntry> entries, StoreError& err) {
@@ -795,8 +922,8 @@ void SqliteStore::addContacts(std::span<const ContactEntry> entries, StoreError&
   for (; i + kBlockRows <= entries.size() && !err; i += kBlockRows) {
     Use q = use(kInsertContactBlock, err);
     if (!q) return;
-    for (int k = 0; k < kBlockRows; ++k) bindEntry(q, entries[i + k], instantText_, 16 * k);
-    run(q, "recording contacts", err);
+    for (int k = 0; k < kBlockRows && !err; ++k) bindEntry(q, entries[i + k], err, kEntryColumns * k);
+    if (!err) run(q, "recording contacts", err);
   }
   for (; i < entries.size() && !err; ++i) addContact(entries[i], err);
 }
@@ -812,8 +939,8 @@ void SqliteStore::addSpent(const std::string& campaign, double cost, StoreError&
 void SqliteStore::updateContact(const ContactEntry& e, StoreError& err) {
   Use q = use(kUpdateContact, err);
   if (!q) return;
-  bindEntry(q, e, instantText_);
-  if (run(q, "updating a contact", err) && sqlite3_changes(db_) == 0)
+  bindEntry(q, e, err);
+  if (!err && run(q, "updating a contact", err) && sqlite3_changes(db_) == 0)
     err = {StoreError::Kind::Io,
            fmt::format("the store {} has no contact {} of run {} to update", path_, e.seq, e.run)};
 }

@@ -123,10 +123,11 @@ TEST_CASE("a store is created on first use and reopened", "[store]") {
 
   err = {};
   openStore(path);
-  CHECK(rawQuery(path, "PRAGMA user_version") == "3");
+  CHECK(rawQuery(path, "PRAGMA user_version") == "4");
   CHECK(rawQuery(path, "PRAGMA journal_mode") == "wal");
   CHECK(rawQuery(path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master WHERE type = 'table' "
-                       "ORDER BY name)") == "contacts events leads lists orders runs spent");
+                       "ORDER BY name)") == "contact_log events leads lists names orders runs spent");
+  CHECK(rawQuery(path, "SELECT group_concat(name, ' ') FROM sqlite_master WHERE type = 'view'") == "contacts");
   auto store = openStore(path);
   CHECK(store->contacts(0, "", "", err).empty());
   CHECK(openStore(path, readOnly)->listMembers("", err).empty());
@@ -345,6 +346,47 @@ TEST_CASE("rollback leaves nothing recorded", "[store]") {
   CHECK(record(*store, kT, {}) == 1);
 }
 
+TEST_CASE("names written by another connection, or lost with a rollback, are read right", "[store]") {
+  TempDir dir;
+  std::string path = dir.file("s.db");
+  auto first = openStore(path);
+  auto second = openStore(path);
+  ContactEntry a = entry(0, 1, "c1", "sent", kT);
+  a.campaign = "winter";
+  a.offer = "gift";
+  record(*first, kT, {a});
+  // The second connection has not seen these names: it reads them when it meets them.
+  StoreError err;
+  auto seen = second->contacts(0, "", "winter", err);
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].offer == std::optional<std::string>("gift"));
+  auto sent = second->sentContacts(kT - 1, kT, err);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].campaign == "winter");
+
+  // A rolled-back transaction takes its new names with it; the next ones get the same numbers.
+  ContactEntry b = entry(0, 1, "c2", "suppressed", kT + 60);
+  b.campaign = "autumn";
+  b.reason = "limit";
+  first->begin(err);
+  b.run = first->addRun({0, "batch", "spring_push", kT + 60}, err);
+  first->addContact(b, err);
+  REQUIRE(!err);
+  first->rollback();
+  ContactEntry c = entry(0, 1, "c3", "suppressed", kT + 120);
+  c.campaign = "summer";
+  c.reason = "dnd";
+  record(*second, kT + 120, {c});
+  auto all = first->contacts(0, "", "", err);
+  CHECK(!err);
+  REQUIRE(all.size() == 2);
+  CHECK(all[1].campaign == "summer");
+  CHECK(all[1].reason == std::optional<std::string>("dnd"));
+  CHECK(rawQuery(path, "SELECT group_concat(campaign || '/' || ifnull(reason, '-'), ' ') FROM contacts") ==
+        "winter/- summer/dnd");
+  CHECK(first->contacts(0, "", "autumn", err).empty());
+}
+
 TEST_CASE("a contact must belong to a recorded run", "[store]") {
   TempDir dir;
   auto store = openStore(dir.file("s.db"));
@@ -355,28 +397,37 @@ TEST_CASE("a contact must belong to a recorded run", "[store]") {
   store->rollback();
 }
 
-/// Turns the store at `path` back into what an older herald left: version 2 had `at` and
+/// Turns the store at `path` back into what an older herald left: version 3 kept every entry in
+/// a `contacts` table, its names as text and its instants also as text; version 2 had `at` and
 /// `deferred_from` generated from the seconds and indexed every entry by customer; version 1
 /// also indexed sent contacts on `at_s` alone.
 void downgrade(const std::string& path, int version) {
+  std::string instants = version == 3 ? "at TEXT NOT NULL, deferred_from TEXT,"
+                                      : R"(at TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%SZ', at_s, 'unixepoch')) VIRTUAL,
+      deferred_from TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%SZ', deferred_from_s, 'unixepoch')) VIRTUAL,)";
+  std::string columns = "run, seq, activity, campaign, customer, channel, offer, status, reason, priority, at_s, "
+                        "deferred_from_s, cost, message";
+  if (version == 3) columns += ", at, deferred_from";
   rawExec(path, R"sql(
     CREATE TABLE old (
       run INTEGER NOT NULL REFERENCES runs (id), seq INTEGER NOT NULL, activity TEXT, campaign TEXT NOT NULL,
       customer TEXT NOT NULL, channel TEXT NOT NULL, offer TEXT, status TEXT NOT NULL, reason TEXT, priority REAL,
-      at_s INTEGER NOT NULL, deferred_from_s INTEGER,
-      at TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%SZ', at_s, 'unixepoch')) VIRTUAL,
-      deferred_from TEXT GENERATED ALWAYS AS (strftime('%Y-%m-%dT%H:%M:%SZ', deferred_from_s, 'unixepoch')) VIRTUAL,
+      at_s INTEGER NOT NULL, deferred_from_s INTEGER, )sql" + instants + R"sql(
       cost REAL NOT NULL DEFAULT 0, message TEXT, PRIMARY KEY (run, seq)) WITHOUT ROWID;
-    INSERT INTO old (run, seq, activity, campaign, customer, channel, offer, status, reason, priority, at_s,
-                     deferred_from_s, cost, message)
-      SELECT run, seq, activity, campaign, customer, channel, offer, status, reason, priority, at_s,
-             deferred_from_s, cost, message FROM contacts;
-    DROP TABLE contacts;
+    INSERT INTO old ()sql" + columns + ") SELECT " + columns + R"sql( FROM contacts;
+    DROP VIEW contacts;
+    DROP TABLE contact_log;
+    DROP TABLE names;
     ALTER TABLE old RENAME TO contacts;
-    CREATE INDEX contacts_customer ON contacts (customer, at_s);
     CREATE INDEX contacts_deferred ON contacts (at_s) WHERE status = 'deferred';
-    PRAGMA user_version = 2;
   )sql");
+  if (version == 3) {
+    rawExec(path, "CREATE INDEX contacts_customer ON contacts (customer, at_s) WHERE status = 'sent';"
+                  "CREATE INDEX contacts_sent ON contacts (at_s, customer, campaign, channel, offer, cost, status) "
+                  "WHERE status = 'sent'; PRAGMA user_version = 3;");
+    return;
+  }
+  rawExec(path, "CREATE INDEX contacts_customer ON contacts (customer, at_s); PRAGMA user_version = 2;");
   rawExec(path, version == 1 ? "CREATE INDEX contacts_sent ON contacts (at_s) WHERE status = 'sent';"
                                "PRAGMA user_version = 1;"
                              : "CREATE INDEX contacts_sent ON contacts (at_s, customer, campaign, channel, offer, cost, "
@@ -384,35 +435,51 @@ void downgrade(const std::string& path, int version) {
 }
 
 TEST_CASE("a store of an older version is upgraded on first write, its entries kept", "[store]") {
-  int version = GENERATE(1, 2);
+  int version = GENERATE(1, 2, 3);
   TempDir dir;
   std::string path = dir.file("old.db");
   ContactEntry deferred = entry(0, 3, "c3", "deferred", kT + 3600);
   deferred.deferredFrom = kT;
-  record(*openStore(path), kT, {entry(0, 1, "c1", "sent", kT), entry(0, 2, "c2", "suppressed", kT), deferred});
+  ContactEntry suppressed = entry(0, 2, "c2", "suppressed", kT);
+  suppressed.reason = "limit";
+  record(*openStore(path), kT, {entry(0, 1, "c1", "sent", kT), suppressed, deferred});
   downgrade(path, version);
-  const std::string columns = "SELECT group_concat(name || ':' || hidden, ' ') FROM pragma_table_xinfo('contacts') "
-                              "WHERE name IN ('at', 'deferred_from')";
-  CHECK(rawQuery(path, columns) == "at:2 deferred_from:2");  // generated
+  const std::string kind = "SELECT type FROM sqlite_master WHERE name = 'contacts'";
+  const std::string generated = "SELECT group_concat(name || ':' || hidden, ' ') FROM pragma_table_xinfo('contacts') "
+                                "WHERE name IN ('at', 'deferred_from')";
+  CHECK(rawQuery(path, kind) == "table");
+  CHECK(rawQuery(path, generated) == (version == 3 ? "at:0 deferred_from:0" : "at:2 deferred_from:2"));
   CHECK(rawQuery(path, "PRAGMA user_version") == std::to_string(version));
 
   auto store = openStore(path);
-  CHECK(rawQuery(path, "PRAGMA user_version") == "3");
-  CHECK(rawQuery(path, columns) == "at:0 deferred_from:0");  // stored
-  CHECK(rawQuery(path, "SELECT group_concat(customer || ' ' || at || ' ' || ifnull(deferred_from, '-'), ', ') FROM "
+  CHECK(rawQuery(path, "PRAGMA user_version") == "4");
+  CHECK(rawQuery(path, kind) == "view");
+  // The view has the columns of version 3, in their order, whatever version the store was.
+  CHECK(rawQuery(path, "SELECT group_concat(name, ' ') FROM pragma_table_info('contacts')") ==
+        "run seq activity campaign customer channel offer status reason priority at_s deferred_from_s at "
+        "deferred_from cost message");
+  CHECK(rawQuery(path, "SELECT group_concat(customer || ' ' || campaign || ' ' || channel || ' ' || status || ' ' || "
+                       "ifnull(reason, '-') || ' ' || at || ' ' || ifnull(deferred_from, '-'), ', ') FROM "
                        "(SELECT * FROM contacts ORDER BY seq)") ==
-        "c1 2026-03-01T01:00:00Z -, c2 2026-03-01T01:00:00Z -, c3 2026-03-01T02:00:00Z 2026-03-01T01:00:00Z");
+        "c1 spring_5g sms sent - 2026-03-01T01:00:00Z -, c2 spring_5g sms suppressed limit 2026-03-01T01:00:00Z -, "
+        "c3 spring_5g sms deferred - 2026-03-01T02:00:00Z 2026-03-01T01:00:00Z");
+  CHECK(rawQuery(path, "SELECT group_concat(name, ' ') FROM (SELECT name FROM names ORDER BY name)") ==
+        "limit sms spring_5g spring_push");
   CHECK(rawQuery(path, "SELECT sql FROM sqlite_master WHERE name = 'contacts_customer'")
-            .find("(customer, at_s) WHERE status = 'sent'") != std::string::npos);
+            .find("contact_log (customer, at_s) WHERE status = 'sent'") != std::string::npos);
   CHECK(rawQuery(path, "SELECT sql FROM sqlite_master WHERE name = 'contacts_sent'")
-            .find("(at_s, customer, campaign, channel, offer, cost, status) WHERE status = 'sent'") !=
+            .find("contact_log (at_s, customer, campaign, channel, offer, cost, status) WHERE status = 'sent'") !=
         std::string::npos);
   StoreError err;
   auto sent = store->sentContacts(kT - 1, kT, err);
   CHECK(!err);
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].customer == "c1");
+  CHECK(sent[0].campaign == "spring_5g");
   REQUIRE(store->dueEntries(kT + 3600, err).size() == 1);
+  auto all = store->contacts(0, "", "", err);
+  REQUIRE(all.size() == 3);
+  CHECK(all[1].reason == std::optional<std::string>("limit"));
   // The upgraded store takes new runs as a new one does.
   CHECK(record(*store, kT + 86400, {entry(0, 1, "c1", "sent", kT + 86400)}) == 2);
   CHECK(rawQuery(path, "SELECT at FROM contacts WHERE run = 2") == "2026-03-02T01:00:00Z");
@@ -431,7 +498,7 @@ TEST_CASE("a store from a newer version is refused and left unchanged", "[store]
     options.readOnly = readOnly;
     CHECK(!openSqliteStore(path, options, err));
     CHECK(err.kind == StoreError::Kind::NewerVersion);
-    CHECK(err.message.find("schema version 99, newer than this herald understands (3)") != std::string::npos);
+    CHECK(err.message.find("schema version 99, newer than this herald understands (4)") != std::string::npos);
   }
   CHECK(readBytes(path) == before);
   if (!wal) CHECK(!std::filesystem::exists(path + "-wal"));
