@@ -96,8 +96,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::string path = (std::filesystem::temp_directory_path() / fmt::format("herald-bench-run-{}.db", getpid())).string();
-  std::filesystem::remove(path);
+  // HERALD_BENCH_STORE=FILE keeps the store (with its prior history) for later runs, which then
+  // dry-run: repeatable timings of history, evaluation and arbitration while tuning them.
+  const char* kept = std::getenv("HERALD_BENCH_STORE");
+  bool reuse = kept && std::filesystem::exists(kept);
+  std::string path = kept ? kept : (std::filesystem::temp_directory_path() / fmt::format("herald-bench-run-{}.db", getpid())).string();
+  if (!reuse) std::filesystem::remove(path);
   StoreError err;
   auto store = openSqliteStore(path, StoreOptions{}, err);
   if (!store) {
@@ -110,13 +114,14 @@ int main(int argc, char** argv) {
   std::mt19937_64 rng(9);
   const char* campaigns[] = {"spring_5g", "gen0", "gen1", "gen2", "gen3", "gen4"};
   const char* channels[] = {"sms", "push", "email", "push", "email", "push"};
-  store->begin(err);
+  if (!reuse) store->begin(err);
   size_t perDay = prior / 180 + 1, written = 0;
-  for (int day = 180; day >= 1 && !err; --day) {
+  for (int day = 180; day >= 1 && !err && !reuse; --day) {
     int64_t at = runAt - day * 86400;
     int64_t run = store->addRun(RunRecord{0, "batch", "history", at}, err);
-    for (size_t k = 0; k < perDay && written < prior && !err; ++k, ++written) {
-      ContactEntry e;
+    std::vector<ContactEntry> entries;
+    for (size_t k = 0; k < perDay && written < prior; ++k, ++written) {
+      ContactEntry& e = entries.emplace_back();
       e.run = run;
       e.seq = static_cast<int64_t>(k) + 1;
       e.activity = "history";
@@ -127,16 +132,20 @@ int main(int argc, char** argv) {
       e.status = "sent";
       e.at = at;
       e.cost = 0.01;
-      store->addContact(e, err);
     }
+    store->addContacts(entries, err);
   }
-  if (!err) store->commit(err);
+  if (!err && !reuse) store->commit(err);
   double priorSeconds = seconds(t1);
   if (err) {
     std::fprintf(stderr, "%s\n", err.message.c_str());
     return 2;
   }
 
+  if (kept && !reuse) {
+    std::printf("kept %s with %zu prior contacts; the next runs over it are dry runs\n", path.c_str(), written);
+    return 0;
+  }
   RunError runError;
   auto t2 = std::chrono::steady_clock::now();
   // As `herald run` does by default: the JIT compiles while history loads (engine auto).
@@ -145,6 +154,7 @@ int main(int argc, char** argv) {
   request.activity = "spring_push";
   request.at = runAt;
   request.jit = &tier;
+  request.dryRun = reuse;
   RunSummary s = runActivity(pack, loaded.table, *store, request, runError);
   double runSeconds = seconds(t2);
   if (runError) {
@@ -169,6 +179,7 @@ int main(int argc, char** argv) {
               recorded / runSeconds, loadSeconds + runSeconds);
   std::printf("write speed vs the baseline bulk insert: %.2f\n", (recorded / s.writeSeconds) / (written / priorSeconds));
   store.reset();
+  if (kept) return 0;
   std::filesystem::remove(path);
   std::filesystem::remove(path + "-wal");
   std::filesystem::remove(path + "-shm");

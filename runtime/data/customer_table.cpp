@@ -90,6 +90,42 @@ uint32_t StringPool::find(std::string_view s) const {
   return slots_[i] != 0 ? static_cast<uint32_t>((slots_[i] & ~kTagMask) - 1) : kNone;
 }
 
+void StringPool::findMany(std::span<const std::string_view> s, uint32_t* out) const {
+  if (slots_.empty()) {
+    std::fill(out, out + s.size(), kNone);
+    return;
+  }
+  constexpr size_t kBatch = 32;
+  size_t mask = slots_.size() - 1;
+  uint64_t hashes[kBatch];
+  for (size_t base = 0; base < s.size(); base += kBatch) {
+    size_t n = std::min(kBatch, s.size() - base);
+    // Passes over the batch: each starts the reads the next one needs (slot, then view).
+    for (size_t k = 0; k < n; ++k) {
+      hashes[k] = hashOf(s[base + k]);
+      __builtin_prefetch(&slots_[hashes[k] & mask]);
+    }
+    for (size_t k = 0; k < n; ++k) {
+      uint64_t slot = slots_[hashes[k] & mask];
+      if (slot != 0) __builtin_prefetch(&views_[(slot & ~kTagMask) - 1]);
+    }
+    for (size_t k = 0; k < n; ++k) {
+      size_t i = slotOf(s[base + k], hashes[k]);
+      out[base + k] = slots_[i] != 0 ? static_cast<uint32_t>((slots_[i] & ~kTagMask) - 1) : kNone;
+    }
+  }
+}
+
+void CustomerTable::findRows(std::span<const std::string_view> ids, int64_t* rows) const {
+  constexpr size_t kBatch = 256;
+  uint32_t strings[kBatch];
+  for (size_t base = 0; base < ids.size(); base += kBatch) {
+    size_t n = std::min(kBatch, ids.size() - base);
+    pool_.findMany(ids.subspan(base, n), strings);
+    for (size_t k = 0; k < n; ++k) rows[base + k] = strings[k] < rowByString_.size() ? rowByString_[strings[k]] : -1;
+  }
+}
+
 int64_t CustomerTable::findRow(std::string_view id) const {
   uint32_t s = pool_.find(id);
   return s < rowByString_.size() ? rowByString_[s] : -1;

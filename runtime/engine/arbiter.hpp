@@ -4,6 +4,7 @@
 // runtime/engine: only batch_run.cpp includes it.
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <fmt/format.h>
 #include <optional>
@@ -25,11 +26,23 @@ class Names {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
   uint32_t id(std::string_view name) {
-    if (auto it = ids_.find(name); it != ids_.end()) return it->second;
-    return ids_.emplace(std::string(name), static_cast<uint32_t>(ids_.size())).first->second;
+    // A run's history repeats a few names millions of times: the last ones asked are compared
+    // before hashing.
+    for (const Recent& r : recent_)
+      if (r.name == name && r.name.data()) return r.id;
+    auto it = ids_.find(name);
+    if (it == ids_.end()) it = ids_.emplace(std::string(name), static_cast<uint32_t>(ids_.size())).first;
+    recent_[next_++ % recent_.size()] = Recent{it->first, it->second};
+    return it->second;
   }
 
  private:
+  struct Recent {
+    std::string_view name;  // a key of ids_ (nodes do not move)
+    uint32_t id = kNone;
+  };
+  std::array<Recent, 4> recent_{};
+  size_t next_ = 0;
   struct Hash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
@@ -106,10 +119,33 @@ class Arbiter {
   std::string_view id(size_t key) const { return key < rows_ ? customers_->id(key) : *otherIds_[key - rows_]; }
 
   bool load(Store& store, int64_t from, int64_t to, StoreError& err) {
+    // Contacts are taken in batches, their customers looked up together (see findRows).
+    constexpr size_t kBatch = 1024;
+    std::string ids;  // the batch's customer ids, one after the other
+    std::vector<size_t> ends;
+    std::vector<Sent> sent;
+    std::vector<std::string_view> views;
+    std::vector<int64_t> rows(kBatch);
+    auto flush = [&] {
+      views.clear();
+      for (size_t k = 0, begin = 0; k < ends.size(); begin = ends[k++])
+        views.emplace_back(ids.data() + begin, ends[k] - begin);
+      if (customers_) customers_->findRows(views, rows.data());
+      else std::fill(rows.begin(), rows.end(), -1);
+      for (size_t k = 0; k < views.size(); ++k)
+        historyOf(rows[k] >= 0 ? static_cast<size_t>(rows[k]) : key(views[k])).push_back(sent[k]);
+      ids.clear();
+      ends.clear();
+      sent.clear();
+    };
     store.forEachSentContact(from, to, [&](const SentContactView& s) {
       uint32_t offer = s.offer ? names_.id(*s.offer) : Names::kNone;
-      historyOf(key(s.customer)).push_back(Sent{s.at, names_.id(s.campaign), names_.id(s.channel), offer});
+      ids += s.customer;
+      ends.push_back(ids.size());
+      sent.push_back(Sent{s.at, names_.id(s.campaign), names_.id(s.channel), offer});
+      if (ends.size() == kBatch) flush();
     }, err);
+    flush();
     if (err) return false;
     for (ListMember& m : store.listMembers("", err)) {
       if (m.list == "dnd") dnd_[key(m.customer)].push_back(m.channel.empty() ? kAllChannels : names_.id(m.channel));
@@ -192,7 +228,9 @@ class Arbiter {
 
   std::vector<Sent>& historyOf(size_t customer) {
     if (customer >= history_.size()) history_.resize(customer + 1);
-    return history_[customer];
+    std::vector<Sent>& h = history_[customer];
+    if (h.capacity() == 0) h.reserve(4);  // one allocation for most customers, not three
+    return h;
   }
 
   const std::string* policyRefusal(const CampaignState& cs, size_t customer, int64_t t) const {

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <map>
 
+#include <fmt/format.h>
+
 #include "compiler/driver/compilation.hpp"
 #include "runtime/data/customer_table.hpp"
 
@@ -674,4 +676,29 @@ TEST_CASE("loadCustomers reads files and reports I/O errors", "[data]") {
   auto wrongType = loadCustomers((dir / "customers.txt").string(), pack().schema(), pack().zone);
   CHECK(wrongType.ioError);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("looking up many customer ids at once finds what one by one finds", "[data]") {
+  // More rows and look-ups than a batch holds, ids that are other columns' values (not ids), and
+  // ids that are nowhere: the batched look-up must agree with findRow on every one.
+  std::string text = kHeader;
+  for (int i = 0; i < 3000; ++i)
+    text += fmt::format("c{},Name{},,{},1,B,1.5,true,,2026-03-01,7d\n", i, i % 50, 20 + i % 60);
+  auto r = csv(text);
+  REQUIRE(r.ok);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7000; i += 3) ids.push_back("c" + std::to_string(i));  // past 2999: absent
+  ids.push_back("Name7");
+  ids.push_back("");
+  std::vector<std::string_view> views(ids.begin(), ids.end());
+  std::vector<int64_t> rows(views.size(), -7);
+  r.table.findRows(views, rows.data());
+  size_t found = 0;
+  for (size_t k = 0; k < views.size(); ++k) {
+    INFO(ids[k]);
+    CHECK(rows[k] == r.table.findRow(views[k]));
+    found += rows[k] >= 0;
+  }
+  CHECK(found == 1000);
+  CHECK(rows[1] == 3);
 }
