@@ -216,6 +216,13 @@ CREATE VIEW contacts AS
 /// 7 s here).
 const char* const kCacheSize = "PRAGMA cache_size = -262144";
 
+/// WAL pages (4 KiB) after which a commit folds the WAL back into the store file (a checkpoint:
+/// each page copied and the file synced). SQLite's default, 1,000, makes the commit of every
+/// large run wait for that copy (1.7 s of a run of 1.5M entries); here a run's commit only
+/// appends to the WAL, and the copy happens when the store is closed, after the summary is
+/// out, or at the commit that takes the WAL past 256 MiB (so a long-lived process stays bounded).
+const char* const kWalPages = "PRAGMA wal_autocheckpoint = 65536";
+
 /// The cached statements of a store, prepared on first use.
 enum Query {
   kFindBatchRun,
@@ -410,6 +417,10 @@ class SqliteStore final : public Store {
   SqliteStore(std::string path, const StoreOptions& options) : path_(std::move(path)), options_(options) {}
   ~SqliteStore() override {
     for (sqlite3_stmt* s : stmts_) sqlite3_finalize(s);
+    // The last connection to close folds the WAL into the file; when another is still open
+    // (another process reading), what it allows is folded now (see kWalPages).
+    if (db_ && !options_.readOnly && sqlite3_get_autocommit(db_))
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     sqlite3_close(db_);  // rolls back a transaction left open
   }
 
@@ -645,6 +656,7 @@ bool SqliteStore::open(StoreError& err) {
   if (!exec("PRAGMA journal_mode = WAL", "switching to WAL mode", err)) return false;
   // In WAL mode NORMAL keeps every transaction atomic; only the last ones may be lost to a power cut.
   if (!exec("PRAGMA synchronous = NORMAL", "opening", err)) return false;
+  if (!exec(kWalPages, "opening", err)) return false;
   return version == kSchemaVersion || migrate(err);
 }
 
