@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
   }
 
   // HERALD_BENCH_STORE=FILE keeps the store (with its prior history) for later runs, which then
-  // dry-run: repeatable timings of history, evaluation and arbitration while tuning them.
+  // dry-run: repeatable timings of history, evaluation and arbitration while tuning them (with
+  // HERALD_BENCH_WRITE=1 they run for real and change FILE: run them over copies).
   const char* kept = std::getenv("HERALD_BENCH_STORE");
   bool reuse = kept && std::filesystem::exists(kept);
   std::string path = kept ? kept : (std::filesystem::temp_directory_path() / fmt::format("herald-bench-run-{}.db", getpid())).string();
@@ -146,6 +147,13 @@ int main(int argc, char** argv) {
     std::printf("kept %s with %zu prior contacts; the next runs over it are dry runs\n", path.c_str(), written);
     return 0;
   }
+  // The run opens the store afresh, as `herald run` does: nothing of it in memory yet.
+  store.reset();
+  store = openSqliteStore(path, StoreOptions{}, err);
+  if (!store) {
+    std::fprintf(stderr, "%s\n", err.message.c_str());
+    return 2;
+  }
   RunError runError;
   auto t2 = std::chrono::steady_clock::now();
   // As `herald run` does by default: the JIT compiles while history loads (engine auto).
@@ -154,7 +162,7 @@ int main(int argc, char** argv) {
   request.activity = "spring_push";
   request.at = runAt;
   request.jit = &tier;
-  request.dryRun = reuse;
+  request.dryRun = reuse && !std::getenv("HERALD_BENCH_WRITE");
   RunSummary s = runActivity(pack, loaded.table, *store, request, runError);
   double runSeconds = seconds(t2);
   if (runError) {
