@@ -394,7 +394,32 @@ TEST_CASE("a contact must belong to a recorded run", "[store]") {
   store->begin(err);
   store->addContact(entry(7, 1, "c1", "sent", kT), err);
   CHECK(err.kind == StoreError::Kind::Io);
+  CHECK(err.message.find("has no run 7") != std::string::npos);
   store->rollback();
+
+  // Many at once: one entry of an unknown run among a block of a recorded one.
+  err = {};
+  store->begin(err);
+  int64_t run = store->addRun({0, "batch", "spring_push", kT}, err);
+  std::vector<ContactEntry> many;
+  for (int k = 1; k <= 100; ++k) many.push_back(entry(run, k, "c" + std::to_string(k), "sent", kT));
+  many[70].run = run + 1;
+  store->addContacts(many, err);
+  CHECK(err.kind == StoreError::Kind::Io);
+  store->rollback();
+
+  // A run rolled back is no longer recorded, even for the connection that recorded it.
+  err = {};
+  store->begin(err);
+  run = store->addRun({0, "batch", "spring_push", kT}, err);
+  store->addContact(entry(run, 1, "c1", "sent", kT), err);
+  REQUIRE(!err);
+  store->rollback();
+  store->begin(err);
+  store->addContact(entry(run, 1, "c1", "sent", kT), err);
+  CHECK(err.kind == StoreError::Kind::Io);
+  store->rollback();
+  CHECK(store->contacts(0, "", "", err).empty());
 }
 
 /// Turns the store at `path` back into what an older herald left: version 3 kept every entry in
