@@ -94,8 +94,18 @@ Value roundLike(const Value& a, double (*f)(double)) {
 }  // namespace
 
 int64_t periodsSince(int64_t now, int64_t at, int64_t unit) {
-  __int128 d = static_cast<__int128>(now) - at;
-  return static_cast<int64_t>(d / unit - (d % unit != 0 && d < 0));
+  // floor((now - at) / unit), exact for every pair (now - at may not fit 64 bits): with
+  // x = unit * q + r (0 <= r < unit) for both, it is q(now) - q(at) - (r(now) < r(at)). The
+  // quotients differ by less than 2^63 for unit >= 2, and a division by a constant is a multiply.
+  auto floorDivMod = [unit](int64_t x, int64_t& r) {
+    int64_t q = x / unit;
+    r = x % unit;
+    if (r < 0) r += unit, --q;
+    return q;
+  };
+  int64_t rNow, rAt;
+  int64_t qNow = floorDivMod(now, rNow), qAt = floorDivMod(at, rAt);
+  return qNow - qAt - (rNow < rAt);
 }
 
 int64_t civilPart(const TimeZone& zone, Builtin part, int64_t at) {

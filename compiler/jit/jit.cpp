@@ -752,14 +752,18 @@ class Codegen {
       v.err = r.err;
       return v;
     };
-    auto floorDiv = [&](int64_t k) {  // periodsSince(): the difference in 128 bits, exact
-      llvm::Type* i128 = b_.getInt128Ty();
-      llvm::Value* x = b_.CreateSub(b_.CreateSExt(now(), i128), b_.CreateSExt(a.i, i128));
-      llvm::Value* q = b_.CreateSDiv(x, llvm::ConstantInt::get(i128, k));
-      llvm::Value* adjust = b_.CreateAnd(b_.CreateICmpNE(b_.CreateSRem(x, llvm::ConstantInt::get(i128, k)),
-                                                         llvm::ConstantInt::get(i128, 0)),
-                                         b_.CreateICmpSLT(x, llvm::ConstantInt::get(i128, 0)));
-      return b_.CreateTrunc(b_.CreateSub(q, b_.CreateZExt(adjust, i128)), i64_);
+    auto floorDiv = [&](int64_t k) {  // periodsSince(), the same way: exact in 64 bits, no branch
+      llvm::Value* unit = llvm::ConstantInt::get(i64_, k);
+      auto floorDivMod = [&](llvm::Value* x, llvm::Value*& mod) {
+        llvm::Value* r = b_.CreateSRem(x, unit);
+        llvm::Value* negative = b_.CreateICmpSLT(r, llvm::ConstantInt::get(i64_, 0));
+        mod = b_.CreateSelect(negative, b_.CreateAdd(r, unit), r);
+        return b_.CreateSub(b_.CreateSDiv(x, unit), b_.CreateZExt(negative, i64_));
+      };
+      llvm::Value *rNow, *rAt;
+      llvm::Value* qNow = floorDivMod(now(), rNow);
+      llvm::Value* qAt = floorDivMod(a.i, rAt);
+      return b_.CreateSub(b_.CreateSub(qNow, qAt), b_.CreateZExt(b_.CreateICmpSLT(rNow, rAt), i64_));
     };
     switch (which) {
       case Builtin::Len:

@@ -7,6 +7,7 @@
 
 #include "compiler/driver/compilation.hpp"
 #include "compiler/interp/batch.hpp"
+#include "compiler/interp/interpreter.hpp"
 #include "compiler/ir/lower.hpp"
 #include "runtime/data/table_row.hpp"
 
@@ -137,4 +138,25 @@ TEST_CASE("batch and row interpreters agree on generated conditions", "[batch]")
   uint64_t seed = std::getenv("HERALD_DIFF_SEED") ? std::strtoull(std::getenv("HERALD_DIFF_SEED"), nullptr, 10) : 7;
   std::mt19937_64 rng(seed);
   for (int i = 0; i < 400; ++i) compareEngines(*f.c, f.loaded.table, randomCondition(rng, 3));
+}
+
+TEST_CASE("days_since and hours_since are exact floor divisions over all instants", "[batch]") {
+  // periodsSince computes in 64 bits; the difference of two instants may not fit them, so it is
+  // checked against the 128-bit floor division for the extremes and for random pairs.
+  auto reference = [](int64_t now, int64_t at, int64_t unit) {
+    __int128 d = static_cast<__int128>(now) - at;
+    __int128 q = d / unit;
+    if (d % unit != 0 && d < 0) --q;
+    return static_cast<int64_t>(q);
+  };
+  std::vector<int64_t> edges = {INT64_MIN, INT64_MIN + 1, -86401, -86400, -86399, -3601, -3600, -1, 0, 1,
+                                3599,      3600,          86399,  86400,  86401,  1772326800, INT64_MAX - 1, INT64_MAX};
+  std::mt19937_64 rng(11);
+  for (int k = 0; k < 200; ++k) edges.push_back(static_cast<int64_t>(rng()));
+  for (int64_t unit : {int64_t(86400), int64_t(3600)})
+    for (int64_t now : edges)
+      for (int64_t at : edges) {
+        INFO(now << " " << at << " " << unit);
+        REQUIRE(periodsSince(now, at, unit) == reference(now, at, unit));
+      }
 }
