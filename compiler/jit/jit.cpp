@@ -34,6 +34,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <map>
+#include <set>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -287,12 +288,81 @@ class Codegen {
   /// void k<i>(const JitFrame*, uint64_t begin, uint64_t end, uint8_t* out): one state per row.
   /// Two loops: over the 64-row words of the validity bitmaps (each word loaded once), and over
   /// the rows of a word (straight-line code LLVM vectorises).
-  void kernel(const IrNode* root, const std::string& name) {
+  ///
+  /// With `versions`, a kernel that calls no host function and whose int columns may all be
+  /// bytes in a binding (JitColumn::narrow) gets two loops, chosen once per call: one reads the bytes (an eighth of the memory, and
+  /// compares a vector instruction can make 32 at a time), the other the 64-bit values.
+  void kernel(const IrNode* root, const std::string& name, bool versions) {
+    intColumns_.clear();
+    narrowable_ = true;
+    callsHost_ = false;
+    llvm::Function* wide = kernelLoop(root, name);
+    if (!versions || intColumns_.empty() || !narrowable_ || callsHost_) return;
+    wide->setName(name + ".wide");
+    wide->setLinkage(llvm::Function::InternalLinkage);
+    narrow_ = true;
+    llvm::Function* narrow = kernelLoop(root, name + ".narrow");
+    narrow_ = false;
+    narrow->setLinkage(llvm::Function::InternalLinkage);
+
+    llvm::Function* fn = llvm::Function::Create(wide->getFunctionType(), llvm::Function::ExternalLinkage, name, m_);
+    fn->addParamAttr(3, llvm::Attribute::NoAlias);
+    fn->addFnAttr(llvm::Attribute::NoUnwind);
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn));
+    llvm::Value* columns = b_.CreateLoad(ptr_, fn->getArg(0));
+    llvm::Value* allBytes = b_.getTrue();
+    for (int c : intColumns_) {
+      llvm::Value* bytes = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(i8_, columns, c * kJitColumnBytes + 48));
+      allBytes = b_.CreateAnd(allBytes, b_.CreateIsNotNull(bytes));
+    }
+    auto* narrowBlock = llvm::BasicBlock::Create(ctx_, "bytes", fn);
+    auto* wideBlock = llvm::BasicBlock::Create(ctx_, "words", fn);
+    b_.CreateCondBr(allBytes, narrowBlock, wideBlock);
+    llvm::SmallVector<llvm::Value*, 4> args;
+    for (llvm::Argument& a : fn->args()) args.push_back(&a);
+    for (auto [block, callee] : {std::pair{narrowBlock, narrow}, std::pair{wideBlock, wide}}) {
+      b_.SetInsertPoint(block);
+      b_.CreateCall(callee, args);
+      b_.CreateRetVoid();
+    }
+  }
+
+ private:
+  /// The loop of a kernel over rows [first, last) as function `name`: one loop over the rows
+  /// when the expression reads no validity bitmap (it vectorises whole), else rows within a loop
+  /// over the bitmaps' 64-bit words (each word read once).
+  llvm::Function* kernelLoop(const IrNode* root, const std::string& name) {
+    readValidity_ = false;
+    llvm::Function* flat = kernelLoop(root, name, false);
+    if (!readValidity_) return flat;
+    flat->eraseFromParent();
+    return kernelLoop(root, name, true);
+  }
+  llvm::Function* kernelLoop(const IrNode* root, const std::string& name, bool words) {
     auto* type = llvm::FunctionType::get(b_.getVoidTy(), {ptr_, i64_, i64_, ptr_}, false);
     llvm::Function* fn = llvm::Function::Create(type, llvm::Function::ExternalLinkage, name, m_);
     fn->addParamAttr(3, llvm::Attribute::NoAlias);
     fn->addFnAttr(llvm::Attribute::NoUnwind);
     llvm::Value *frame = fn->getArg(0), *first = fn->getArg(1), *last = fn->getArg(2), *out = fn->getArg(3);
+    if (!words) {
+      auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
+      auto* inner = llvm::BasicBlock::Create(ctx_, "row", fn);
+      auto* done = llvm::BasicBlock::Create(ctx_, "done", fn);
+      b_.SetInsertPoint(entry);
+      llvm::BranchInst* enter = b_.CreateCondBr(b_.CreateICmpUGE(first, last), done, inner);
+      b_.SetInsertPoint(inner);
+      llvm::PHINode* row = b_.CreatePHI(i64_, 2, "r");
+      row->addIncoming(first, entry);
+      begin(frame, row, llvm::IRBuilderBase::InsertPoint(entry, enter->getIterator()));
+      word_ = nullptr;
+      storeState(gen(root), out, row, first);
+      llvm::Value* following = b_.CreateAdd(row, i64c(1));
+      row->addIncoming(following, b_.GetInsertBlock());
+      b_.CreateCondBr(b_.CreateICmpEQ(following, last), done, inner);
+      b_.SetInsertPoint(done);
+      b_.CreateRetVoid();
+      return fn;
+    }
     auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
     auto* outer = llvm::BasicBlock::Create(ctx_, "word", fn);
     auto* inner = llvm::BasicBlock::Create(ctx_, "row", fn);
@@ -317,11 +387,7 @@ class Codegen {
     begin(frame, row, llvm::IRBuilderBase::InsertPoint(entry, enter->getIterator()));
     wordIP_ = llvm::IRBuilderBase::InsertPoint(outer, toRows->getIterator());
     word_ = word;
-    CV v = gen(root);
-    // 1 true, 0 false, 2 unknown, 3 error.
-    llvm::Value* state = b_.CreateSelect(b_.CreateICmpEQ(v.st, st(0)), b_.CreateTrunc(b_.CreateAnd(v.i, 1), i8_),
-                                         b_.CreateAdd(v.st, st(1)));
-    b_.CreateStore(state, b_.CreateInBoundsGEP(i8_, out, b_.CreateSub(row, first)));
+    storeState(gen(root), out, row, first);
     llvm::Value* following = b_.CreateAdd(row, i64c(1));
     row->addIncoming(following, b_.GetInsertBlock());
     b_.CreateCondBr(b_.CreateICmpEQ(following, hi), next, inner);
@@ -333,9 +399,16 @@ class Codegen {
     b_.SetInsertPoint(done);
     b_.CreateRetVoid();
     word_ = nullptr;
+    return fn;
   }
 
- private:
+  /// Writes a kernel's result for `row`: 1 true, 0 false, 2 unknown, 3 error.
+  void storeState(const CV& v, llvm::Value* out, llvm::Value* row, llvm::Value* first) {
+    llvm::Value* state = b_.CreateSelect(b_.CreateICmpEQ(v.st, st(0)), b_.CreateTrunc(b_.CreateAnd(v.i, 1), i8_),
+                                         b_.CreateAdd(v.st, st(1)));
+    b_.CreateStore(state, b_.CreateInBoundsGEP(i8_, out, b_.CreateSub(row, first)));
+  }
+
   // Per function: the frame, the row, where loop-invariant loads go, and what was generated.
   void begin(llvm::Value* frame, llvm::Value* row, llvm::IRBuilderBase::InsertPoint pre) {
     aggOut_ = nullptr;
@@ -366,13 +439,14 @@ class Codegen {
   }
   /// The validity word of column c holding the current row: in kernels, loaded once per word.
   llvm::Value* validWord(int c) {
+    readValidity_ = true;
     if (!word_) return b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, column(c, 0), b_.CreateLShr(row_, 6)));
     llvm::Value* bitmap = column(c, 0);
     return hoistedLoad(wordIP_, fmt::format("w{}", c), i64_, bitmap, 0, word_);
   }
   llvm::Value* columns() { return invariantLoad(ptr_, frame_, 0, "columns"); }
   llvm::Value* column(int c, int member) {
-    return invariantLoad(ptr_, columns(), c * 48 + member * 8, fmt::format("c{}.{}", c, member));
+    return invariantLoad(ptr_, columns(), c * kJitColumnBytes + member * 8, fmt::format("c{}.{}", c, member));
   }
   llvm::Value* now() { return invariantLoad(i64_, frame_, 16, "now"); }
   llvm::Value* host() { return invariantLoad(ptr_, frame_, 24, "host"); }
@@ -446,6 +520,7 @@ class Codegen {
   }
 
   llvm::FunctionCallee hostFn(const char* name, llvm::Type* result, std::vector<llvm::Type*> params, bool pure) {
+    callsHost_ = true;
     llvm::FunctionCallee f = m_.getOrInsertFunction(name, llvm::FunctionType::get(result, params, false));
     if (auto* fn = llvm::dyn_cast<llvm::Function>(f.getCallee()); fn && fn->empty()) {
       fn->addFnAttr(llvm::Attribute::NoUnwind);
@@ -585,7 +660,12 @@ class Codegen {
         v.sl = b_.CreateZExt(b_.CreateSub(to, from), i64_);
         break;
       }
-      default: v.i = b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, column(c, 1), row_));
+      default:
+        intColumns_.insert(c);
+        if (type.kind != TypeKind::Int && type.kind != TypeKind::Enum && type.kind != TypeKind::Bool)
+          narrowable_ = false;  // timestamps and durations never fit a byte
+        v.i = narrow_ ? b_.CreateSExt(b_.CreateLoad(i8_, b_.CreateInBoundsGEP(i8_, column(c, 6), row_)), i64_)
+                      : b_.CreateLoad(i64_, b_.CreateInBoundsGEP(i64_, column(c, 1), row_));
     }
     return v;
   }
@@ -858,6 +938,11 @@ class Codegen {
   llvm::Value* word_ = nullptr;  // kernels: the index of the current validity word
   std::unordered_map<const IrNode*, CV> memo_;
   std::map<std::string, llvm::Value*> invariant_;
+  std::set<int> intColumns_;  // kernels: the columns read from `ints`
+  bool narrowable_ = true;    // ... all of them int, enum or bool
+  bool narrow_ = false;       // reading them from `narrow`
+  bool readValidity_ = false;  // the function read a validity bitmap (validWord)
+  bool callsHost_ = false;     // ... or calls a host function (its loop does not vectorise)
 };
 
 // ------------------------------------------------------------------------------------ objects
@@ -905,7 +990,7 @@ bool emitObject(const Planner& planner, const JitPlan& plan, size_t from, size_t
   for (size_t i = from; i < to; ++i) {
     if (!plan.fallback[i].empty()) continue;
     // A bool expression's kernel over one row is its per-customer function.
-    if (plan.roots[i]->type.kind == TypeKind::Bool) gen.kernel(plan.roots[i], fmt::format("k{}", i));
+    if (plan.roots[i]->type.kind == TypeKind::Bool) gen.kernel(plan.roots[i], fmt::format("k{}", i), effort == Effort::O2);
     else gen.rowFunction(plan.roots[i], fmt::format("r{}", i));
   }
   std::string broken;

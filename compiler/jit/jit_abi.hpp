@@ -17,11 +17,11 @@ class LLJIT;
 
 namespace herald {
 
-inline constexpr int kJitAbiVersion = 5;
+inline constexpr int kJitAbiVersion = 6;
 
 /// One customer column (ColumnView without its type). Generated code relies on the tables'
-/// invariant that a required (non-optional) column has a value on every row. Six pointers; codegen reads member m of
-/// column c at byte offset c * 48 + m * 8.
+/// invariant that a required (non-optional) column has a value on every row. Seven pointers;
+/// codegen reads member m of column c at byte offset c * kJitColumnBytes + m * 8.
 struct JitColumn {
   const uint64_t* valid;
   const int64_t* ints;
@@ -29,7 +29,13 @@ struct JitColumn {
   const uint32_t* strings;
   const uint32_t* setOffsets;
   const uint32_t* setItems;
+  /// `ints` as bytes, when the binding found every value of an int, enum or bool column within
+  /// -128..127 (else null): a kernel that reads only such columns runs a version of its loop that
+  /// streams an eighth of the memory (see Codegen::kernel).
+  const int8_t* narrow;
 };
+inline constexpr int kJitColumnBytes = 56;
+static_assert(sizeof(JitColumn) == kJitColumnBytes);
 
 /// The argument of every generated function.
 struct JitFrame {

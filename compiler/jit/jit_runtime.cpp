@@ -56,6 +56,7 @@ struct JitBinding::Impl {
   const TimeZone& zone;
   std::function<bool(std::string_view)> inList;
   std::vector<JitColumn> columns;
+  std::deque<std::vector<int8_t>> narrowCopies;  // JitColumn::narrow (a deque: they never move)
   std::vector<int64_t> strIds;
   std::vector<std::vector<int8_t>> tables;  // by JitTable index
   std::vector<const int8_t*> tablePointers;
@@ -72,7 +73,7 @@ struct JitBinding::Impl {
        std::function<bool(std::string_view)> lists)
       : pack(p), in(input), now(t), zone(z), inList(std::move(lists)), rowSource(input) {
     for (const ColumnView& c : in.columns)
-      columns.push_back(JitColumn{c.valid, c.ints, c.reals, c.strings, c.setOffsets, c.setItems});
+      columns.push_back(JitColumn{c.valid, c.ints, c.reals, c.strings, c.setOffsets, c.setItems, narrowCopy(c)});
     for (size_t k = 0; k < pack.plan.strings.size(); ++k) {
       uint32_t id = in.dict ? in.dict->find(pack.plan.strings[k]) : UINT32_MAX;
       strIds.push_back(id == UINT32_MAX ? -static_cast<int64_t>(k) - 1 : static_cast<int64_t>(id));
@@ -81,6 +82,17 @@ struct JitBinding::Impl {
     for (const auto& t : tables) tablePointers.push_back(t.data());
     frame = JitFrame{columns.data(), strIds.data(), now, this, tablePointers.data()};
     fallbacks.resize(pack.plan.roots.size());
+  }
+
+  /// The values of an int, enum or bool column as bytes when they all fit (JitColumn::narrow).
+  const int8_t* narrowCopy(const ColumnView& c) {
+    TypeKind k = c.type.kind;
+    if (!c.ints || in.rows == 0 || !(k == TypeKind::Int || k == TypeKind::Enum || k == TypeKind::Bool)) return nullptr;
+    for (size_t r = 0; r < in.rows; ++r)
+      if (c.ints[r] < INT8_MIN || c.ints[r] > INT8_MAX) return nullptr;
+    std::vector<int8_t>& bytes = narrowCopies.emplace_back(in.rows);
+    for (size_t r = 0; r < in.rows; ++r) bytes[r] = static_cast<int8_t>(c.ints[r]);
+    return bytes.data();
   }
 
   /// Fills one JitTable for this table of customers (see jit_abi.hpp).
