@@ -344,69 +344,53 @@ class Codegen {
     fn->addParamAttr(3, llvm::Attribute::NoAlias);
     fn->addFnAttr(llvm::Attribute::NoUnwind);
     llvm::Value *frame = fn->getArg(0), *first = fn->getArg(1), *last = fn->getArg(2), *out = fn->getArg(3);
-    if (!words) {
-      auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
-      auto* inner = llvm::BasicBlock::Create(ctx_, "row", fn);
-      auto* done = llvm::BasicBlock::Create(ctx_, "done", fn);
-      b_.SetInsertPoint(entry);
-      llvm::BranchInst* enter = b_.CreateCondBr(b_.CreateICmpUGE(first, last), done, inner);
-      b_.SetInsertPoint(inner);
-      llvm::PHINode* row = b_.CreatePHI(i64_, 2, "r");
-      row->addIncoming(first, entry);
-      begin(frame, row, llvm::IRBuilderBase::InsertPoint(entry, enter->getIterator()));
-      word_ = nullptr;
-      storeState(gen(root), out, row, first);
-      llvm::Value* following = b_.CreateAdd(row, i64c(1));
-      row->addIncoming(following, b_.GetInsertBlock());
-      b_.CreateCondBr(b_.CreateICmpEQ(following, last), done, inner);
-      b_.SetInsertPoint(done);
-      b_.CreateRetVoid();
-      return fn;
-    }
     auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
-    auto* outer = llvm::BasicBlock::Create(ctx_, "word", fn);
+    auto* outer = words ? llvm::BasicBlock::Create(ctx_, "word", fn) : nullptr;
     auto* inner = llvm::BasicBlock::Create(ctx_, "row", fn);
-    auto* next = llvm::BasicBlock::Create(ctx_, "next_word", fn);
+    auto* next = words ? llvm::BasicBlock::Create(ctx_, "next_word", fn) : nullptr;
     auto* done = llvm::BasicBlock::Create(ctx_, "done", fn);
     b_.SetInsertPoint(entry);
-    llvm::Value* firstWord = b_.CreateLShr(first, 6);
-    llvm::BranchInst* enter = b_.CreateCondBr(b_.CreateICmpUGE(first, last), done, outer);
+    llvm::Value* firstWord = words ? b_.CreateLShr(first, 6) : nullptr;
+    llvm::BranchInst* enter = b_.CreateCondBr(b_.CreateICmpUGE(first, last), done, words ? outer : inner);
 
-    b_.SetInsertPoint(outer);
-    llvm::PHINode* word = b_.CreatePHI(i64_, 2, "w");
-    word->addIncoming(firstWord, entry);
-    llvm::Value* base = b_.CreateShl(word, 6);
-    llvm::Value* lo = b_.CreateSelect(b_.CreateICmpUGT(first, base), first, base);
-    llvm::Value* top = b_.CreateAdd(base, i64c(64));
-    llvm::Value* hi = b_.CreateSelect(b_.CreateICmpULT(last, top), last, top);
-    llvm::BranchInst* toRows = b_.CreateBr(inner);
+    // The rows [lo, hi) of one pass of the row loop: all of them, or those of one bitmap word.
+    llvm::Value *lo = first, *hi = last, *top = nullptr;
+    llvm::PHINode* word = nullptr;
+    if (words) {
+      b_.SetInsertPoint(outer);
+      word = b_.CreatePHI(i64_, 2, "w");
+      word->addIncoming(firstWord, entry);
+      llvm::Value* base = b_.CreateShl(word, 6);
+      lo = b_.CreateSelect(b_.CreateICmpUGT(first, base), first, base);
+      top = b_.CreateAdd(base, i64c(64));
+      hi = b_.CreateSelect(b_.CreateICmpULT(last, top), last, top);
+      llvm::BranchInst* toRows = b_.CreateBr(inner);
+      wordIP_ = llvm::IRBuilderBase::InsertPoint(outer, toRows->getIterator());
+    }
 
     b_.SetInsertPoint(inner);
     llvm::PHINode* row = b_.CreatePHI(i64_, 2, "r");
-    row->addIncoming(lo, outer);
+    row->addIncoming(lo, words ? outer : entry);
     begin(frame, row, llvm::IRBuilderBase::InsertPoint(entry, enter->getIterator()));
-    wordIP_ = llvm::IRBuilderBase::InsertPoint(outer, toRows->getIterator());
     word_ = word;
-    storeState(gen(root), out, row, first);
+    CV v = gen(root);
+    // 1 true, 0 false, 2 unknown, 3 error.
+    llvm::Value* state = b_.CreateSelect(b_.CreateICmpEQ(v.st, st(0)), b_.CreateTrunc(b_.CreateAnd(v.i, 1), i8_),
+                                         b_.CreateAdd(v.st, st(1)));
+    b_.CreateStore(state, b_.CreateInBoundsGEP(i8_, out, b_.CreateSub(row, first)));
     llvm::Value* following = b_.CreateAdd(row, i64c(1));
     row->addIncoming(following, b_.GetInsertBlock());
-    b_.CreateCondBr(b_.CreateICmpEQ(following, hi), next, inner);
+    b_.CreateCondBr(b_.CreateICmpEQ(following, hi), words ? next : done, inner);
 
-    b_.SetInsertPoint(next);
-    llvm::Value* nextWord = b_.CreateAdd(word, i64c(1));
-    word->addIncoming(nextWord, next);
-    b_.CreateCondBr(b_.CreateICmpUGE(top, last), done, outer);
+    if (words) {
+      b_.SetInsertPoint(next);
+      word->addIncoming(b_.CreateAdd(word, i64c(1)), next);
+      b_.CreateCondBr(b_.CreateICmpUGE(top, last), done, outer);
+    }
     b_.SetInsertPoint(done);
     b_.CreateRetVoid();
     word_ = nullptr;
     return fn;
-  }
-
-  /// Writes a kernel's result for `row`: 1 true, 0 false, 2 unknown, 3 error.
-  void storeState(const CV& v, llvm::Value* out, llvm::Value* row, llvm::Value* first) {
-    llvm::Value* state = b_.CreateSelect(b_.CreateICmpEQ(v.st, st(0)), b_.CreateTrunc(b_.CreateAnd(v.i, 1), i8_),
-                                         b_.CreateAdd(v.st, st(1)));
-    b_.CreateStore(state, b_.CreateInBoundsGEP(i8_, out, b_.CreateSub(row, first)));
   }
 
   // Per function: the frame, the row, where loop-invariant loads go, and what was generated.
