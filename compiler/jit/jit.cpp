@@ -31,6 +31,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <cstddef>
 #include <fmt/format.h>
 #include <fstream>
 #include <map>
@@ -286,12 +287,10 @@ class Codegen {
   }
 
   /// void k<i>(const JitFrame*, uint64_t begin, uint64_t end, uint8_t* out): one state per row.
-  /// Two loops: over the 64-row words of the validity bitmaps (each word loaded once), and over
-  /// the rows of a word (straight-line code LLVM vectorises).
-  ///
-  /// With `versions`, a kernel that calls no host function and whose int columns may all be
-  /// bytes in a binding (JitColumn::narrow) gets two loops, chosen once per call: one reads the bytes (an eighth of the memory, and
-  /// compares a vector instruction can make 32 at a time), the other the 64-bit values.
+  /// Its loop is kernelLoop's. With `versions`, a kernel that calls no host function and whose
+  /// int columns may all be bytes in a binding (JitColumn::narrow) gets two loops, chosen once
+  /// per call: one reads the bytes (an eighth of the memory, and compares a vector instruction
+  /// can make 32 at a time), the other the 64-bit values.
   void kernel(const IrNode* root, const std::string& name, bool versions) {
     intColumns_.clear();
     narrowable_ = true;
@@ -312,7 +311,7 @@ class Codegen {
     llvm::Value* columns = b_.CreateLoad(ptr_, fn->getArg(0));
     llvm::Value* allBytes = b_.getTrue();
     for (int c : intColumns_) {
-      llvm::Value* bytes = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(i8_, columns, c * kJitColumnBytes + 48));
+      llvm::Value* bytes = b_.CreateLoad(ptr_, b_.CreateConstInBoundsGEP1_64(i8_, columns, c * kJitColumnBytes + offsetof(JitColumn, narrow)));
       allBytes = b_.CreateAnd(allBytes, b_.CreateIsNotNull(bytes));
     }
     auto* narrowBlock = llvm::BasicBlock::Create(ctx_, "bytes", fn);

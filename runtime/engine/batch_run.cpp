@@ -315,13 +315,13 @@ struct Pair {
 
 }  // namespace
 
-/// Adds the cost of the sent entries to what their campaigns spent (one row per campaign).
 /// Adds to what each campaign spent: `spent` by campaign.
 void addSpent(Store& store, const std::map<std::string, double>& spent, StoreError& err) {
   for (auto& [campaign, cost] : spent)
     if (!err) store.addSpent(campaign, cost, err);
 }
 
+/// Adds the cost of the sent entries to what their campaigns spent (one row per campaign).
 void addSpent(Store& store, const std::vector<ContactEntry>& entries, StoreError& err) {
   std::map<std::string, double> spent;
   for (const ContactEntry& e : entries)

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <ctime>
+#include <deque>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
@@ -366,7 +367,8 @@ class Use {
 };
 
 /// The `names` table in memory. Names are only ever added (ids grow), so the ones another
-/// process added since are read by id.
+/// process added since are read by id. A name read stays where it is (a deque), so views of it
+/// stay valid while more are read.
 class Names {
  public:
   /// The name numbered `id`, or nullptr when not known (yet).
@@ -397,7 +399,7 @@ class Names {
   }
 
  private:
-  std::vector<std::string> names_;
+  std::deque<std::string> names_;
   std::vector<bool> known_;
   std::unordered_map<std::string, int64_t> ids_;
 };
@@ -490,6 +492,8 @@ class SqliteStore final : public Store {
   bool refreshNames(StoreError& err);
   /// The name numbered `id`; an unknown number is a damaged store.
   const std::string& name(int64_t id, StoreError& err);
+  /// The number of `name`, if it is in `names`.
+  std::optional<int64_t> findName(const std::string& name, StoreError& err);
   /// The number of `name`, added to `names` when new.
   int64_t nameId(const std::string& name, StoreError& err);
 
@@ -747,12 +751,8 @@ void SqliteStore::forEachSentContact(int64_t from, int64_t to,
   q.bind(2, to);
   int rc;
   while ((rc = q.step()) == SQLITE_ROW) {
-    int64_t campaign = q.int64(1), channel = q.int64(2), offer = q.isNull(3) ? 0 : q.int64(3);
-    // Names read after another process added some: read them all first (reading moves the
-    // names, and the views below point into them).
-    if (!names_.find(campaign) || !names_.find(channel) || (offer && !names_.find(offer))) refreshNames(err);
-    SentContactView c{q.view(0), name(campaign, err), name(channel, err), std::nullopt, q.int64(4), q.real(5)};
-    if (offer) c.offer = name(offer, err);
+    SentContactView c{q.view(0), name(q.int64(1), err), name(q.int64(2), err), std::nullopt, q.int64(4), q.real(5)};
+    if (!q.isNull(3)) c.offer = name(q.int64(3), err);
     if (err) return;
     each(c);
   }
@@ -839,11 +839,16 @@ const std::string& SqliteStore::name(int64_t id, StoreError& err) {
   return kNone;
 }
 
-int64_t SqliteStore::nameId(const std::string& n, StoreError& err) {
-  if (auto id = names_.find(n)) return *id;
+std::optional<int64_t> SqliteStore::findName(const std::string& n, StoreError& err) {
+  if (auto id = names_.find(n)) return id;
   // Another process may have added it since we read the names.
-  if (!refreshNames(err)) return 0;
-  if (auto id = names_.find(n)) return *id;
+  if (!refreshNames(err)) return std::nullopt;
+  return names_.find(n);
+}
+
+int64_t SqliteStore::nameId(const std::string& n, StoreError& err) {
+  if (auto id = findName(n, err)) return *id;
+  if (err) return 0;
   Use q = use(kInsertName, err);
   if (!q) return 0;
   q.bind(1, n);
@@ -870,9 +875,8 @@ std::vector<ContactEntry> SqliteStore::contacts(int64_t run, const std::string& 
   int mask = (run != 0 ? 1 : 0) | (!customer.empty() ? 2 : 0) | (!campaign.empty() ? 4 : 0);
   std::optional<int64_t> campaignId;
   if (mask & 4) {
-    if (!refreshNames(err)) return {};
-    campaignId = names_.find(campaign);
-    if (!campaignId) return {};  // a campaign that never had an entry
+    campaignId = findName(campaign, err);
+    if (!campaignId) return {};  // a campaign that never had an entry (or a failed read)
   }
   Use q = use(kContacts + mask, err);
   if (q) {
@@ -899,7 +903,9 @@ std::vector<ListMember> SqliteStore::listMembers(const std::string& list, StoreE
 void SqliteStore::begin(StoreError& err) {
   // IMMEDIATE takes the write lock now, so a busy store is waited for here and never half-way.
   Use q = use(kBegin, err);
-  if (run(q, "starting a transaction", err) && refreshNames(err)) namesAtBegin_ = names_.last();
+  // Names known now stay; those the transaction adds go if it is rolled back (names another
+  // process added meanwhile are forgotten too, and read again when met).
+  if (run(q, "starting a transaction", err)) namesAtBegin_ = names_.last();
 }
 
 void SqliteStore::commit(StoreError& err) {
