@@ -53,7 +53,6 @@ struct SentContact {
   std::string customer, campaign, channel;
   std::optional<std::string> offer;
   int64_t at = 0;
-  double cost = 0;
 };
 
 /// A `sent` contact as read, its text borrowed from the store: valid only while it is handed over.
@@ -61,7 +60,6 @@ struct SentContactView {
   std::string_view customer, campaign, channel;
   std::optional<std::string_view> offer;
   int64_t at = 0;
-  double cost = 0;
 };
 
 /// An error of the store with its kind: busy (locked by another writer), refused (a newer
@@ -93,7 +91,7 @@ class Store {
   virtual void forEachSentContact(int64_t from, int64_t to, const std::function<void(const SentContactView&)>& each,
                                   StoreError& err) {
     for (const SentContact& s : sentContacts(from, to, err))
-      each(SentContactView{s.customer, s.campaign, s.channel, s.offer, s.at, s.cost});
+      each(SentContactView{s.customer, s.campaign, s.channel, s.offer, s.at});
   }
   /// Total cost of `sent` contacts per campaign over all runs (as added by addSpent).
   virtual std::vector<std::pair<std::string, double>> spentByCampaign(StoreError& err) = 0;
