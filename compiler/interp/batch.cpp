@@ -524,4 +524,16 @@ std::string BatchEvaluator::errorOf(size_t row) const {
 
 Value BatchEvaluator::valueOf(size_t row) const { return impl_->interp.eval(impl_->root, impl_->context(row)); }
 
+void packStates(const uint8_t* states, size_t n, uint64_t* truth, uint64_t* unknown) {
+  for (size_t w = 0; w * 64 < n; ++w) {
+    uint64_t t = 0, u = 0;
+    for (size_t k = 0, rows = std::min<size_t>(64, n - w * 64); k < rows; ++k) {
+      t |= uint64_t(states[w * 64 + k] & 1) << k;
+      u |= uint64_t(states[w * 64 + k] >> 1 & 1) << k;
+    }
+    truth[w] = t;
+    unknown[w] = u;
+  }
+}
+
 }  // namespace herald

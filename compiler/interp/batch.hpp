@@ -90,4 +90,8 @@ class BatchEvaluator {
   std::unique_ptr<Impl> impl_;
 };
 
+/// n states (1 true, 0 false, 2 unknown, 3 error) as the two bitmaps of the JIT's kernels: bit k
+/// of `truth` is bit 0 of state k, of `unknown` its bit 1; bits past n are 0.
+void packStates(const uint8_t* states, size_t n, uint64_t* truth, uint64_t* unknown);
+
 }  // namespace herald

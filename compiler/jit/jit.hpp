@@ -6,7 +6,8 @@
 //
 //   auto pack = JitPack::compile(roots, options, error);     // once per process (or from cache)
 //   JitBinding run(*pack, input, now, zone);                  // per table of customers and instant
-//   run.evaluate(0, begin, end, states);                      // a block of rows, as BatchEvaluator
+//   run.evaluateBits(0, begin, end, truth, unknown);          // a block of rows, as bitmaps
+//   run.evaluate(0, begin, end, states);                      // ... or as BatchEvaluator's states
 //   Value v = run.value(0, row);                              // one customer, as Interpreter
 //
 // Expressions the JIT has no code for (event fields, text-producing built-ins, ...) fall back to
@@ -77,8 +78,13 @@ class JitBinding {
   JitBinding(const JitBinding&) = delete;
   JitBinding& operator=(const JitBinding&) = delete;
 
-  /// Expression i (bool) over rows [begin, end) (at most BatchEvaluator::kBlock rows): one state
-  /// per row, 1 true, 0 false, 2 unknown, 3 error.
+  /// Expression i (bool) over rows [begin, end) (at most BatchEvaluator::kBlock rows) as two
+  /// bitmaps, the kernels' own output: bit k of `truth` and `unknown` (words of 64 bits) is row
+  /// begin + k; true sets truth, unknown sets unknown, an error sets both; bits past the rows
+  /// are 0. Consumers find the true rows a word at a time (truth & ~unknown).
+  void evaluateBits(size_t i, size_t begin, size_t end, uint64_t* truth, uint64_t* unknown);
+  /// The same as one state per row, as BatchEvaluator gives them: 1 true, 0 false, 2 unknown,
+  /// 3 error.
   void evaluate(size_t i, size_t begin, size_t end, uint8_t* out);
   /// The error message of a row that evaluate() reported as 3.
   std::string errorOf(size_t i, size_t row);
@@ -88,6 +94,7 @@ class JitBinding {
   struct Impl;
 
  private:
+  void interpret(size_t i, size_t begin, size_t end, uint8_t* out);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -17,7 +17,7 @@ class LLJIT;
 
 namespace herald {
 
-inline constexpr int kJitAbiVersion = 6;
+inline constexpr int kJitAbiVersion = 7;
 
 /// One customer column (ColumnView without its type). Generated code relies on the tables'
 /// invariant that a required (non-optional) column has a value on every row. Seven pointers;
@@ -107,7 +107,11 @@ struct JitPlan {
   std::vector<JitTable> tables;
 };
 
-using JitKernelFn = void (*)(const JitFrame*, uint64_t begin, uint64_t end, uint8_t* out);
+/// A kernel over rows [begin, end) (at most BatchEvaluator::kBlock): bit k of the bitmaps is row
+/// begin + k (see JitBinding::evaluateBits).
+using JitKernelFn = void (*)(const JitFrame*, uint64_t begin, uint64_t end, uint64_t* truth, uint64_t* unknown);
+/// The same rows' states as bytes, 1 true, 0 false, 2 unknown, 3 error (as BatchEvaluator).
+using JitByteKernelFn = void (*)(const JitFrame*, uint64_t begin, uint64_t end, uint8_t* out);
 using JitRowFn = uint8_t (*)(const JitFrame*, uint64_t row, JitOut* out);
 
 struct JitPack::Impl {
@@ -116,6 +120,7 @@ struct JitPack::Impl {
   JitPlan plan;
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::vector<JitKernelFn> kernels;  // by root; null when it falls back or is not bool
+  std::vector<JitByteKernelFn> byteKernels;  // the same kernels' states as bytes
   std::vector<JitRowFn> rows;        // by root; null when it falls back or is bool (its kernel serves)
   double seconds = 0;
   bool cached = false;

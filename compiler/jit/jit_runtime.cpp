@@ -179,11 +179,27 @@ JitBinding::JitBinding(const JitPack& pack, const BatchInput& input, int64_t now
 
 JitBinding::~JitBinding() = default;
 
+void JitBinding::evaluateBits(size_t i, size_t begin, size_t end, uint64_t* truth, uint64_t* unknown) {
+  Impl& m = *impl_;
+  end = std::min(end, begin + BatchEvaluator::kBlock);
+  if (JitKernelFn kernel = m.pack.kernels[i]) return kernel(&m.frame, begin, end, truth, unknown);
+  uint8_t states[BatchEvaluator::kBlock];
+  interpret(i, begin, end, states);
+  packStates(states, end - begin, truth, unknown);
+}
+
 void JitBinding::evaluate(size_t i, size_t begin, size_t end, uint8_t* out) {
   Impl& m = *impl_;
   end = std::min(end, begin + BatchEvaluator::kBlock);
-  if (JitKernelFn kernel = m.pack.kernels[i]) return kernel(&m.frame, begin, end, out);
-  if (m.inList) {  // the columnar interpreter knows no lists: interpret row by row
+  if (JitByteKernelFn kernel = m.pack.byteKernels[i]) return kernel(&m.frame, begin, end, out);
+  interpret(i, begin, end, out);
+}
+
+/// Expression i over rows [begin, end) without native code: the columnar interpreter, or row by
+/// row when lists are named (the columnar interpreter knows no lists).
+void JitBinding::interpret(size_t i, size_t begin, size_t end, uint8_t* out) {
+  Impl& m = *impl_;
+  if (m.inList) {
     for (size_t r = begin; r < end; ++r) {
       Value v = m.interp.eval(m.pack.plan.roots[i], m.context(r));
       out[r - begin] = v.failed() ? 3 : v.unknown() ? 2 : v.boolean ? 1 : 0;
@@ -207,7 +223,7 @@ Value JitBinding::value(size_t i, size_t row) {
     uint8_t state = fn(&m.frame, row, &out);
     return m.toValue(i, state, out);
   }
-  if (JitKernelFn kernel = m.pack.kernels[i]) {  // a bool: its kernel over one row
+  if (JitByteKernelFn kernel = m.pack.byteKernels[i]) {  // a bool: its kernel over one row
     uint8_t state = 0;
     kernel(&m.frame, row, row + 1, &state);
     if (state == 3) {  // the message, as the interpreter gives it

@@ -1,6 +1,7 @@
 #include "runtime/engine/batch_run.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -458,44 +459,52 @@ RunSummary runActivity(const CompiledPack& pack, const CustomerTable& customers,
     size_t audience = request.jit ? request.jit->indexOf(c->audience) : SIZE_MAX;
     size_t priority = request.jit && c->priority ? request.jit->indexOf(c->priority) : SIZE_MAX;
     uint8_t states[BatchEvaluator::kBlock];
+    uint64_t truth[BatchEvaluator::kBlock / 64], unknown[BatchEvaluator::kBlock / 64];
     for (size_t begin = 0; begin < customers.rows(); begin += BatchEvaluator::kBlock) {
       size_t end = std::min(customers.rows(), begin + BatchEvaluator::kBlock);
       JitBinding* code = native();
       bool nativeAudience = code && audience != SIZE_MAX;
-      if (nativeAudience) code->evaluate(audience, begin, end, states);
-      else batch.evaluate(begin, end, states);
+      if (nativeAudience) {
+        code->evaluateBits(audience, begin, end, truth, unknown);
+      } else {
+        batch.evaluate(begin, end, states);
+        packStates(states, end - begin, truth, unknown);
+      }
       s.jitBlocks += nativeAudience;
       ++s.blocks;
       if ((begin & 0xFFFF) == 0)
         progress("evaluating", (campaignIndex - 1) * customers.rows() + begin,
                  activity->campaigns.size() * customers.rows());
-      for (size_t r = begin; r < end; ++r) {
-        if (states[r - begin] == 3) {
-          reportError(std::string(customers.id(r)), *c, nativeAudience ? code->errorOf(audience, r) : batch.errorOf(r));
-          ++cs.errors;
-        }
-        if (states[r - begin] != 1) continue;
-        Pair p{c, r, 0.0};
-        if (c->priority) {
-          Value v;
-          if (code && priority != SIZE_MAX) {
-            v = code->value(priority, r);
-          } else {
-            row.setRow(r);
-            ctx.customerId = customers.id(r);
-            ctx.history = input.history(r);
-            v = interp.eval(c->priority, ctx);
-          }
-          if (v.failed()) {
-            reportError(std::string(customers.id(r)), *c, "priority: " + v.text);
+      // The rows set in `truth` are the candidates and the errors (set in `unknown` too), in order.
+      for (size_t w = 0; w * 64 < end - begin; ++w)
+        for (uint64_t bits = truth[w]; bits; bits &= bits - 1) {
+          size_t r = begin + w * 64 + size_t(std::countr_zero(bits));
+          if (unknown[w] >> (r - begin) % 64 & 1) {
+            reportError(std::string(customers.id(r)), *c, nativeAudience ? code->errorOf(audience, r) : batch.errorOf(r));
             ++cs.errors;
             continue;
           }
-          p.priority = v.known() ? std::optional<double>(v.number()) : std::nullopt;
+          Pair p{c, r, 0.0};
+          if (c->priority) {
+            Value v;
+            if (code && priority != SIZE_MAX) {
+              v = code->value(priority, r);
+            } else {
+              row.setRow(r);
+              ctx.customerId = customers.id(r);
+              ctx.history = input.history(r);
+              v = interp.eval(c->priority, ctx);
+            }
+            if (v.failed()) {
+              reportError(std::string(customers.id(r)), *c, "priority: " + v.text);
+              ++cs.errors;
+              continue;
+            }
+            p.priority = v.known() ? std::optional<double>(v.number()) : std::nullopt;
+          }
+          ++cs.planned;
+          pairs.push_back(p);
         }
-        ++cs.planned;
-        pairs.push_back(p);
-      }
     }
   }
   s.evaluateSeconds = secondsSince(t1);

@@ -260,3 +260,52 @@ TEST_CASE("kernels read small int columns as bytes and give the states of 64-bit
     }
   }
 }
+
+TEST_CASE("kernels give a block's states as two bitmaps, row begin + k at bit k", "[jit]") {
+  // 300 customers: ages 0..99 with every seventh missing; plan gold on odd rows. Expressions:
+  // native (one with a division by zero at age 40) and one that falls back to the interpreter.
+  Fixture f;
+  std::string csv = "id,name,age,tags,plan\n";
+  for (int r = 0; r < 300; ++r)
+    csv += fmt::format("c{},N,{},,{}\n", r, r % 7 == 3 ? "" : std::to_string(r % 100), r % 2 ? "gold" : "basic");
+  LoadResult loaded = loadCustomersFromText("t.csv", csv, false, *f.c->sema().syms.customer, f.zone);
+  REQUIRE(loaded.ok);
+  std::string error;
+  auto pack = JitPack::compile(f.lower({"age >= 30 and plan == \"gold\"", "100 / (age - 40) > 1", "len(plan) == 4"}),
+                               JitOptions{}, error);
+  REQUIRE(pack);
+  REQUIRE(pack->compiled(1));
+  REQUIRE_FALSE(pack->compiled(2));
+  PoolDict dict(loaded.table.pool());
+  BatchInput input = batchInput(loaded.table, dict);
+  JitBinding binding(*pack, input, 1773104400, f.zone);
+  // The state the interpreter gives row r: 1 true, 0 false, 2 unknown, 3 error.
+  auto expected = [&](size_t i, size_t r) {
+    int age = int(r % 100);
+    bool missing = r % 7 == 3, gold = r % 2;
+    if (i == 0) return missing ? (gold ? 2 : 0) : int(age >= 30 && gold);
+    if (i == 1) return missing ? 2 : age == 40 ? 3 : int(100.0 / (age - 40) > 1);  // `/` divides exactly
+    return int(gold);
+  };
+  for (size_t i = 0; i < 3; ++i)
+    for (auto [begin, end] : {std::pair{0, 300}, {5, 6}, {37, 230}, {64, 128}, {250, 300}}) {
+      INFO("expression " << i << ", rows " << begin << ".." << end);
+      uint64_t truth[5], unknown[5];
+      std::fill(std::begin(truth), std::end(truth), ~uint64_t(0));
+      std::fill(std::begin(unknown), std::end(unknown), ~uint64_t(0));
+      binding.evaluateBits(i, begin, end, truth, unknown);
+      size_t n = end - begin, mismatches = 0;
+      for (size_t k = 0; k < n; ++k) {
+        int state = int(truth[k / 64] >> (k % 64) & 1) | int(unknown[k / 64] >> (k % 64) & 1) << 1;
+        mismatches += state != expected(i, begin + k);
+      }
+      CHECK(mismatches == 0);
+      // Bits past the rows are clear in the last word (so a popcount counts rows).
+      if (n % 64) CHECK((truth[n / 64] | unknown[n / 64]) >> (n % 64) == 0);
+      // The states as bytes say the same.
+      std::vector<uint8_t> states(n);
+      binding.evaluate(i, begin, end, states.data());
+      for (size_t k = 0; k < n; ++k) mismatches += states[k] != expected(i, begin + k);
+      CHECK(mismatches == 0);
+    }
+}
