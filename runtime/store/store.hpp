@@ -113,7 +113,8 @@ class Store {
   /// Records a run and returns its number (runs are numbered from 1 in recording order).
   virtual int64_t addRun(const RunRecord& run, StoreError& err) = 0;
   virtual void addContact(const ContactEntry& entry, StoreError& err) = 0;
-  /// Records many entries (faster than one by one).
+  /// Records many entries (faster than one by one). After an error some of them may be written:
+  /// the caller rolls the run back.
   virtual void addContacts(std::span<const ContactEntry> entries, StoreError& err) {
     for (const ContactEntry& e : entries) {
       if (err) return;

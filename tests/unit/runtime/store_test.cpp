@@ -421,6 +421,34 @@ TEST_CASE("a contact must belong to a recorded run", "[store]") {
   CHECK(store->contacts(0, "", "", err).empty());
 }
 
+TEST_CASE("an entry that fails inside a block of many fails the call, and a rollback keeps nothing of it", "[store]") {
+  TempDir dir;
+  auto store = openStore(dir.file("s.db"));
+  int64_t kept = record(*store, kT, {entry(0, 1, "c1", "sent", kT)});
+  StoreError err;
+  store->begin(err);
+  int64_t run = store->addRun({0, "batch", "spring_push", kT + 60}, err);
+  std::vector<ContactEntry> many;
+  for (int k = 1; k <= 300; ++k) many.push_back(entry(run, k, "c" + std::to_string(k), "sent", kT + 60));
+  many[200].seq = 150;  // (run, seq) twice, in the second block of the insert: SQLite refuses it
+  store->addContacts(many, err);
+  CHECK(err.kind == StoreError::Kind::Io);
+  CHECK(err.message.find("recording contacts") != std::string::npos);
+  store->rollback();
+  auto all = store->contacts(0, "", "", err);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].run == kept);
+  // The store takes the same run again, whole.
+  many[200].seq = 201;
+  store->begin(err);
+  run = store->addRun({0, "batch", "spring_push", kT + 60}, err);
+  for (ContactEntry& e : many) e.run = run;
+  store->addContacts(many, err);
+  store->commit(err);
+  CHECK(!err);
+  CHECK(store->contacts(run, "", "", err).size() == 300);
+}
+
 /// Turns the store at `path` back into what an older herald left: version 3 kept every entry in
 /// a `contacts` table, its names as text and its instants also as text; version 2 had `at` and
 /// `deferred_from` generated from the seconds and indexed every entry by customer; version 1
