@@ -281,7 +281,7 @@ class Codegen {
     begin(fn->getArg(0), fn->getArg(1), b_.saveIP());
     CV v = gen(root);
     llvm::Value* out = fn->getArg(2);
-    llvm::Value* failed = b_.CreateICmpEQ(v.st, st(2));
+    llvm::Value* failed = stIs(v, 2);
     b_.CreateStore(b_.CreateSelect(failed, v.err, v.i), out);
     b_.CreateStore(v.f, b_.CreateConstInBoundsGEP1_64(i8_, out, 8));
     b_.CreateRet(v.st);
@@ -441,7 +441,7 @@ class Codegen {
     word_ = word;
     CV v = gen(root);
     // 1 true, 0 false, 2 unknown, 3 error.
-    llvm::Value* state = b_.CreateSelect(b_.CreateICmpEQ(v.st, st(0)), b_.CreateTrunc(b_.CreateAnd(v.i, 1), i8_),
+    llvm::Value* state = b_.CreateSelect(stIs(v, 0), b_.CreateTrunc(b_.CreateAnd(v.i, 1), i8_),
                                          b_.CreateAdd(v.st, st(1)));
     b_.CreateStore(state, b_.CreateInBoundsGEP(i8_, out, b_.CreateSub(row, first)));
     llvm::Value* following = b_.CreateAdd(row, i64c(1));
@@ -532,7 +532,26 @@ class Codegen {
     v.f = f;
     return v;
   }
-  llvm::Value* isKnown(const CV& v) { return b_.CreateICmpEQ(v.st, st(0)); }
+  llvm::Value* isKnown(const CV& v) { return stIs(v, 0); }
+  /// Whether v's state is k, as i1 logic. A state made of selects between constants (as fields,
+  /// `and`, `or` and the operators make them) becomes the selects' conditions themselves: the
+  /// code of a big pack's first tier is then as direct as optimised code, and InstCombine has
+  /// less to untangle. Deeper than a few selects, it compares.
+  llvm::Value* stIs(const CV& v, int k) { return stIs(v.st, k, 4); }
+  llvm::Value* stIs(llvm::Value* s, int k, int depth) {
+    if (auto* c = llvm::dyn_cast<llvm::ConstantInt>(s)) return b_.getInt1(c->getZExtValue() == uint64_t(k));
+    auto* select = llvm::dyn_cast<llvm::SelectInst>(s);
+    if (!select || depth == 0) return b_.CreateICmpEQ(s, st(k));
+    llvm::Value* c = select->getCondition();
+    llvm::Value *x = stIs(select->getTrueValue(), k, depth - 1), *y = stIs(select->getFalseValue(), k, depth - 1);
+    auto* cx = llvm::dyn_cast<llvm::ConstantInt>(x);
+    auto* cy = llvm::dyn_cast<llvm::ConstantInt>(y);
+    if (x == y) return x;
+    if (cx && cy) return cx->isOne() ? c : b_.CreateNot(c);  // (c ? 1 : 0) or (c ? 0 : 1)
+    if (cx) return cx->isOne() ? b_.CreateOr(c, y) : b_.CreateAnd(b_.CreateNot(c), y);
+    if (cy) return cy->isOne() ? b_.CreateOr(b_.CreateNot(c), x) : b_.CreateAnd(c, x);
+    return b_.CreateSelect(c, x, y);
+  }
   llvm::Value* number(const CV& v, TypeKind kind) { return kind == TypeKind::Float ? v.f : b_.CreateSIToFP(v.i, f64_); }
   /// A string id safe to give the host: the empty string's when the value is not known.
   llvm::Value* safeId(const CV& v) { return b_.CreateSelect(isKnown(v), v.i, stringId(0)); }
@@ -558,10 +577,10 @@ class Codegen {
   CV strict(const std::vector<CV>& args) {
     llvm::Value *seen = b_.getFalse(), *err = i64c(0), *unk = b_.getFalse();
     for (const CV& a : args) {
-      llvm::Value* isErr = b_.CreateICmpEQ(a.st, st(2));
+      llvm::Value* isErr = stIs(a, 2);
       err = b_.CreateSelect(b_.CreateAnd(isErr, b_.CreateNot(seen)), a.err, err);
       seen = b_.CreateOr(seen, isErr);
-      unk = b_.CreateOr(unk, b_.CreateICmpEQ(a.st, st(1)));
+      unk = b_.CreateOr(unk, stIs(a, 1));
     }
     CV r = plain();
     r.st = b_.CreateSelect(seen, st(2), b_.CreateSelect(unk, st(1), st(0)));
@@ -631,8 +650,8 @@ class Codegen {
         llvm::Value* da = b_.CreateAnd(isKnown(a), b_.CreateICmpEQ(a.i, i64c(decider)));
         llvm::Value* dc = b_.CreateAnd(isKnown(c), b_.CreateICmpEQ(c.i, i64c(decider)));
         llvm::Value* decided = b_.CreateOr(da, dc);
-        llvm::Value *aErr = b_.CreateICmpEQ(a.st, st(2)), *cErr = b_.CreateICmpEQ(c.st, st(2));
-        llvm::Value* anyUnk = b_.CreateOr(b_.CreateICmpEQ(a.st, st(1)), b_.CreateICmpEQ(c.st, st(1)));
+        llvm::Value *aErr = stIs(a, 2), *cErr = stIs(c, 2);
+        llvm::Value* anyUnk = b_.CreateOr(stIs(a, 1), stIs(c, 1));
         CV r = plain();
         r.st = b_.CreateSelect(decided, st(0),
                                b_.CreateSelect(b_.CreateOr(aErr, cErr), st(2), b_.CreateSelect(anyUnk, st(1), st(0))));
@@ -644,14 +663,14 @@ class Codegen {
         CV c = gen(n->args[0]);
         CV x = arm(n->args[1], n->type), y = arm(n->args[2], n->type);
         CV r = select(b_.CreateAnd(isKnown(c), b_.CreateICmpNE(c.i, i64c(0))), x, y);
-        llvm::Value* cErr = b_.CreateICmpEQ(c.st, st(2));
+        llvm::Value* cErr = stIs(c, 2);
         r.st = b_.CreateSelect(cErr, st(2), r.st);
         r.err = b_.CreateSelect(cErr, c.err, r.err);
         return r;
       }
       case IrKind::Coalesce: {
         CV a = arm(n->args[0], n->type), c = arm(n->args[1], n->type);
-        return select(b_.CreateICmpEQ(a.st, st(1)), c, a);
+        return select(stIs(a, 1), c, a);
       }
       case IrKind::Aggregate: {
         if (!aggOut_) {
@@ -786,9 +805,9 @@ class Codegen {
         found = b_.CreateOr(found, b_.CreateAnd(isKnown(args[k]), eq));
         unk = b_.CreateOr(unk, b_.CreateICmpEQ(args[k].st, st(1)));
       }
-      llvm::Value* failed = b_.CreateICmpEQ(r.st, st(2));
+      llvm::Value* failed = stIs(r, 2);
       r.st = b_.CreateSelect(failed, st(2),
-                             b_.CreateSelect(b_.CreateICmpEQ(a.st, st(1)), st(1),
+                             b_.CreateSelect(stIs(a, 1), st(1),
                                              b_.CreateSelect(found, st(0), b_.CreateSelect(unk, st(1), st(0)))));
       r.i = b_.CreateZExt(found, i64_);
       return r;
