@@ -803,7 +803,7 @@ class Codegen {
       for (size_t k = 1; k < args.size(); ++k) {
         llvm::Value* eq = compare(Fn::Eq, a, args[k], n->args[k]->type.kind == TypeKind::Float ? TypeKind::Float : ak);
         found = b_.CreateOr(found, b_.CreateAnd(isKnown(args[k]), eq));
-        unk = b_.CreateOr(unk, b_.CreateICmpEQ(args[k].st, st(1)));
+        unk = b_.CreateOr(unk, stIs(args[k], 1));
       }
       llvm::Value* failed = stIs(r, 2);
       r.st = b_.CreateSelect(failed, st(2),
